@@ -1,0 +1,48 @@
+"""Every setting of the pipeline, read from environment variables once.
+
+Defaults give the embedded set-up: a DuckDB file under `data/`, sources served by the local sandbox.
+`.env.example` mirrors this file; the README lists each variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def _path(name: str, default: str) -> Path:
+    """A path setting; relative values resolve from the repository root, as dbt's profile does."""
+    value = Path(os.environ.get(name, default)).expanduser()
+    return value if value.is_absolute() else (REPO_ROOT / value).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: Path
+    data_dir: Path
+    landing_dir: Path
+    publish_dir: Path
+    sandbox_url: str
+    alert_webhook_url: str | None
+    raw_text_retention_days: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            warehouse=_path("CFM_WAREHOUSE", "data/warehouse.duckdb"),
+            data_dir=_path("CFM_DATA_DIR", "data"),
+            landing_dir=_path("CFM_LANDING_DIR", "data/landing"),
+            publish_dir=_path("CFM_PUBLISH_DIR", "data/published"),
+            sandbox_url=os.environ.get("CFM_SANDBOX_URL", "http://127.0.0.1:8765").rstrip("/"),
+            alert_webhook_url=os.environ.get("CFM_ALERT_WEBHOOK_URL") or None,
+            raw_text_retention_days=int(os.environ.get("CFM_RAW_TEXT_RETENTION_DAYS", "730")),
+        )
+
+
+def get_settings() -> Settings:
+    """Settings as the environment says now (tests change env vars between runs)."""
+    return Settings.from_env()

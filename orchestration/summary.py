@@ -1,0 +1,87 @@
+"""What `make demo` prints: rows per layer, the last 30 days' NPS and CSAT, and where to look next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+LAYERS = ("raw", "staging", "intermediate", "enrich", "marts", "analytics", "audit")
+
+
+@dataclass
+class WarehouseSummary:
+    warehouse: Path
+    rows_per_layer: dict[str, int]
+    tables_per_layer: dict[str, int]
+    quarantined: int
+    window_start: str | None
+    window_end: str | None
+    nps: float | None
+    nps_n: int
+    csat: float | None
+    csat_n: int
+
+
+def summarize(warehouse: Path) -> WarehouseSummary:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            """select table_schema, table_name, estimated_size from duckdb_tables()
+               where database_name = current_database() and not table_name like '\\_%' escape '\\'"""
+        ).fetchall()
+        rows: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for schema, name, _ in tables:
+            if schema not in LAYERS or name == "quarantine":
+                continue
+            n = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            rows[schema] = rows.get(schema, 0) + n
+            counts[schema] = counts.get(schema, 0) + 1
+        has = {(s, n) for s, n, _ in tables}
+        quarantined = (
+            con.execute("select count(*) from raw.quarantine").fetchone()[0] if ("raw", "quarantine") in has else 0
+        )
+        window = (None, None, None, 0, None, 0)
+        if ("marts", "fct_feedback") in has:
+            # The last 30 days of the data (not of the wall clock), so a replayed sample still has a window.
+            window = con.execute(
+                """with bounds as (select max(created_date) as last_day from marts.fct_feedback),
+                   recent as (
+                       select f.* from marts.fct_feedback f, bounds b
+                       where f.created_date > b.last_day - interval 30 day)
+                   select
+                       cast(min(created_date) as varchar), cast(max(created_date) as varchar),
+                       100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
+                           / nullif(count(nps_score), 0),
+                       count(nps_score),
+                       100.0 * count(*) filter (where csat_score >= 4) / nullif(count(csat_score), 0),
+                       count(csat_score)
+                   from recent"""
+            ).fetchone()
+    return WarehouseSummary(warehouse, rows, counts, quarantined, *window)
+
+
+EXAMPLE_QUERY = (
+    "select channel, sum(feedback_count) as items, round(100.0 * sum(csat_satisfied) / "
+    "nullif(sum(csat_responses), 0), 1) as csat from marts.mart_feedback_daily group by 1 order by 2 desc"
+)
+
+
+def render(summary: WarehouseSummary) -> str:
+    lines = [f"Warehouse: {summary.warehouse}", "Rows per layer:"]
+    for layer in LAYERS:
+        if layer in summary.rows_per_layer:
+            lines.append(
+                f"  {layer:<13}{summary.rows_per_layer[layer]:>12,} rows in {summary.tables_per_layer[layer]} tables"
+            )
+    lines.append(f"  quarantined  {summary.quarantined:>12,} rows (raw.quarantine)")
+    if summary.window_end:
+        nps = f"{summary.nps:+.1f}" if summary.nps is not None else "n/a"
+        csat = f"{summary.csat:.1f}%" if summary.csat is not None else "n/a"
+        lines.append(f"Last 30 days ({summary.window_start} .. {summary.window_end}):")
+        lines.append(f"  NPS  {nps:>8}  (n={summary.nps_n:,})")
+        lines.append(f"  CSAT {csat:>8}  (n={summary.csat_n:,}, top-2-box)")
+    lines.append("Try:")
+    lines.append(f"  duckdb -readonly {summary.warehouse} \"{EXAMPLE_QUERY}\"")
+    return "\n".join(lines)

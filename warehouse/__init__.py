@@ -1,0 +1,5 @@
+"""DuckDB access for the pipeline: connections, lossless landing, publication."""
+
+from warehouse.connection import connect
+
+__all__ = ["connect"]
