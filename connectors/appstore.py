@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from connectors.http import HttpClient, Page, RetryPolicy, SourceError, log_page
-from connectors.paging import NewestFirst, page_budget
+from connectors.paging import newest_first_pages, page_budget
 
 SOURCE = "appstore"
 REVIEWS_PATH = "/v1/apps/{app_id}/customerReviews"
@@ -41,9 +41,7 @@ class AppStoreClient:
         self.max_pages = page_budget(max_pages)
 
     def fetch_reviews(self, cursor: str | None = None) -> Iterator[Page]:
-        state = NewestFirst.from_cursor(cursor)
-        next_link = state.resume
-        for number in range(1, self.max_pages + 1):
+        def fetch_page(next_link: str | None) -> tuple[list[dict], str | None, bool]:
             if next_link:
                 result = self.http.get_json(next_link, endpoint="customerReviews", cursor=cursor)
             else:
@@ -54,15 +52,14 @@ class AppStoreClient:
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise SourceError(SOURCE, "customerReviews", "expected a JSON:API document", cursor=cursor)
             reviews = [r if isinstance(r, dict) else {"id": None, "_unparsed": r} for r in body["data"]]
-            new, reached_old = state.take(reviews, lambda r: attribute(r, "createdDate"))
             link = (body.get("links") or {}).get("next")
-            done = not reviews or reached_old or not link or link == next_link
-            cursor = state.cursor(link, done)
-            log_page(SOURCE, "customerReviews", number, len(new), cursor, self.http.take_retries())
-            yield Page(new, cursor)
-            if done:
-                return
-            next_link = link
+            return reviews, link, not link
+
+        def log(number: int, count: int, page_cursor: str | None) -> None:
+            log_page(SOURCE, "customerReviews", number, count, page_cursor, self.http.take_retries())
+
+        created = lambda r: attribute(r, "createdDate")  # noqa: E731
+        yield from newest_first_pages(cursor, fetch_page, created, self.max_pages, log)
 
 
 def attribute(review: dict, name: str) -> object:

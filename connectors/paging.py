@@ -13,12 +13,12 @@ Two incremental shapes cover the APIs here:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.http import decode_cursor, encode_cursor
+from connectors.http import Page, decode_cursor, encode_cursor
 
 
 def to_epoch(value: Any) -> float | None:
@@ -76,17 +76,24 @@ class NewestFirst:
     def take(self, items: Sequence[dict], timestamp: Callable[[dict], Any]) -> tuple[list[dict], bool]:
         """The new items of a page and whether an already-seen (older) item was reached."""
         new: list[dict] = []
-        reached_old = False
+        stamps: list[float] = []
         for item in items:
             ts = to_epoch(timestamp(item))
             if ts is None:
                 new.append(item)  # unreadable time: land it and let validation quarantine it
                 continue
+            stamps.append(ts)
             if self.high_water is not None and ts < self.high_water:
-                reached_old = True
                 continue
             new.append(item)
             self.run_max = ts if self.run_max is None else max(self.run_max, ts)
+        # Only a newest-first page proves the rest is older: a server that ignored the sort keeps paging.
+        reached_old = (
+            self.high_water is not None
+            and bool(stamps)
+            and stamps[-1] < self.high_water
+            and stamps[0] >= stamps[-1]
+        )
         return new, reached_old
 
     def cursor(self, next_token: str | None, done: bool) -> str | None:
@@ -97,6 +104,41 @@ class NewestFirst:
             return encode_cursor({"high_water": mark})
         self.resume = next_token
         return encode_cursor({"high_water": self.high_water, "resume": next_token, "run_max": self.run_max})
+
+
+# One request of a newest-first listing: given the token to start from (None: the newest), return the
+# page's items, the token of the next (older) page and whether the server says this page is the last.
+FetchPage = Callable[[str | None], tuple[list[dict], str | None, bool]]
+
+
+def newest_first_pages(
+    cursor: str | None,
+    fetch_page: FetchPage,
+    timestamp: Callable[[dict], Any],
+    max_pages: int,
+    log: Callable[[int, int, str | None], None],
+) -> Iterator[Page]:
+    """Walk a newest-first listing back to the last finished run's high-water mark, page by page.
+
+    A run resuming after a crash first finishes the interrupted walk, then makes one more pass from the
+    top, so what arrived while it was down lands in the same run.
+    """
+    state = NewestFirst.from_cursor(cursor)
+    starts = [state.resume, None] if state.resume else [None]
+    number = 0
+    for start in starts:
+        token = start
+        while number < max_pages:
+            items, next_token, last = fetch_page(token)
+            number += 1
+            new, reached_old = state.take(items, timestamp)
+            done = last or not items or reached_old or not next_token or next_token == token
+            page_cursor = state.cursor(next_token, done)
+            log(number, len(new), page_cursor)
+            yield Page(new, page_cursor)
+            if done:
+                break
+            token = next_token
 
 
 def page_budget(max_pages: int | None) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from connectors.http import HttpClient, Page, RetryPolicy, SourceError, log_page
-from connectors.paging import NewestFirst, page_budget
+from connectors.paging import newest_first_pages, page_budget
 
 SOURCE = "reddit"
 SEARCH_PATH = "/search"
@@ -48,10 +48,9 @@ class RedditClient:
         self.max_pages = page_budget(max_pages)
 
     def fetch_posts(self, cursor: str | None = None) -> Iterator[Page]:
-        state = NewestFirst.from_cursor(cursor)
         path = SUBREDDIT_SEARCH_PATH.format(subreddit=self.subreddit) if self.subreddit else SEARCH_PATH
-        after = state.resume
-        for number in range(1, self.max_pages + 1):
+
+        def fetch_page(after: str | None) -> tuple[list[dict], str | None, bool]:
             params: dict = {
                 "q": self.query,
                 "sort": "new",
@@ -63,21 +62,17 @@ class RedditClient:
                 params["restrict_sr"] = 1
             if after:
                 params["after"] = after
-            result = self.http.get_json(path, params, endpoint="search", cursor=cursor)
-            body = result.body
+            body = self.http.get_json(path, params, endpoint="search", cursor=cursor).body
             if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
                 raise SourceError(SOURCE, "search", "expected a Listing object", cursor=cursor)
             children = body["data"].get("children") or []
-            posts = [_post(child) for child in children]
-            new, reached_old = state.take(posts, lambda p: p.get("created_utc"))
             next_after = body["data"].get("after")
-            done = not children or reached_old or not next_after or next_after == after
-            cursor = state.cursor(next_after, done)
-            log_page(SOURCE, "search", number, len(new), cursor, self.http.take_retries())
-            yield Page(new, cursor)
-            if done:
-                return
-            after = next_after
+            return [_post(child) for child in children], next_after, not next_after
+
+        def log(number: int, count: int, page_cursor: str | None) -> None:
+            log_page(SOURCE, "search", number, count, page_cursor, self.http.take_retries())
+
+        yield from newest_first_pages(cursor, fetch_page, lambda p: p.get("created_utc"), self.max_pages, log)
 
 
 def _post(child: object) -> dict:

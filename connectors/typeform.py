@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from connectors.http import HttpClient, Page, RetryPolicy, SourceError, log_page
-from connectors.paging import NewestFirst, iso_utc, page_budget
+from connectors.paging import NewestFirst, iso_utc, newest_first_pages, page_budget
 
 SOURCE = "typeform"
 RESPONSES_PATH = "/forms/{form_id}/responses"
@@ -39,33 +39,26 @@ class TypeformClient:
         self.max_pages = page_budget(max_pages)
 
     def fetch_responses(self, cursor: str | None = None) -> Iterator[Page]:
-        state = NewestFirst.from_cursor(cursor)
         path = RESPONSES_PATH.format(form_id=self.form_id)
-        before = state.resume
-        for number in range(1, self.max_pages + 1):
+        since = NewestFirst.from_cursor(cursor).high_water
+
+        def fetch_page(before: str | None) -> tuple[list[dict], str | None, bool]:
             params: dict = {"page_size": self.page_size}
-            if state.high_water is not None:
-                params["since"] = iso_utc(state.high_water)
+            if since is not None:
+                params["since"] = iso_utc(since)
             if before:
                 params["before"] = before
-            result = self.http.get_json(path, params, endpoint="responses", cursor=cursor)
-            body = result.body
+            body = self.http.get_json(path, params, endpoint="responses", cursor=cursor).body
             if not isinstance(body, dict):
                 raise SourceError(SOURCE, "responses", "expected a JSON object", cursor=cursor)
             items = [i for i in body.get("items") or [] if isinstance(i, dict)]
-            new, reached_old = state.take(items, lambda i: i.get("submitted_at"))
             last_token = (items[-1].get("token") or items[-1].get("response_id")) if items else None
             page_count = body.get("page_count")
-            done = (
-                not items
-                or reached_old
-                or not last_token
-                or last_token == before
-                or (isinstance(page_count, int) and page_count <= 1)
-            )
-            cursor = state.cursor(last_token, done)
-            log_page(SOURCE, "responses", number, len(new), cursor, self.http.take_retries())
-            yield Page(new, cursor)
-            if done:
-                return
-            before = last_token
+            return items, last_token, isinstance(page_count, int) and page_count <= 1
+
+        def log(number: int, count: int, page_cursor: str | None) -> None:
+            log_page(SOURCE, "responses", number, count, page_cursor, self.http.take_retries())
+
+        yield from newest_first_pages(
+            cursor, fetch_page, lambda i: i.get("submitted_at"), self.max_pages, log
+        )

@@ -17,12 +17,19 @@ def materialize(
     selection: str | Sequence[str] | None = None,
     *,
     partition_key: str | None = None,
+    partition_range: tuple[str, str] | None = None,
     log_level: str = "WARNING",
     raise_on_error: bool = True,
     dagster_instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run every asset (or an asset selection string such as 'group:tickets') with its checks."""
+    """Run every asset (or an asset selection string such as 'group:tickets') with its checks.
+
+    Daily-partitioned assets (incremental dbt models) run over `partition_range` (first and last partition
+    key, inclusive) in this same run, or over every partition when neither a key nor a range is given, which
+    rebuilds everything (orchestration/partitions.py); unpartitioned assets run once around them.
+    """
     from orchestration.definitions import defs
+    from orchestration.partitions import full_range, range_tags
 
     job = defs.get_implicit_global_asset_job_def()
     if selection is not None:
@@ -30,9 +37,12 @@ def materialize(
             dg.AssetSelection.assets(*[dg.AssetKey.from_user_string(s) for s in selection])
         )
         job = job.get_subset(asset_selection=asset_selection.resolve(defs.resolve_asset_graph()))
+    if partition_key is None and partition_range is None and job.partitions_def is not None:
+        partition_range = full_range()
     return job.execute_in_process(
         instance=dagster_instance or instance(),
         partition_key=partition_key,
+        tags=range_tags(*partition_range) if partition_key is None and partition_range else None,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=raise_on_error,
     )

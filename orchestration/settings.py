@@ -29,6 +29,9 @@ class Settings:
     sandbox_url: str
     alert_webhook_url: str | None
     raw_text_retention_days: int
+    # A published column that disappears or changes type, or a mart whose row count leaves the band around
+    # the previous run, blocks publication unless this says the change was reviewed.
+    publish_accept_changes: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,6 +43,8 @@ class Settings:
             sandbox_url=os.environ.get("CFM_SANDBOX_URL", "http://127.0.0.1:8765").rstrip("/"),
             alert_webhook_url=os.environ.get("CFM_ALERT_WEBHOOK_URL") or None,
             raw_text_retention_days=int(os.environ.get("CFM_RAW_TEXT_RETENTION_DAYS", "730")),
+            publish_accept_changes=os.environ.get("CFM_PUBLISH_ACCEPT_CHANGES", "").lower()
+            in ("1", "true", "yes"),
         )
 
 

@@ -18,10 +18,19 @@ import polars as pl
 from sandbox import samples
 
 TABLES = ("survey_responses", "social_posts", "tickets", "returns", "customers")
-KEYS = {"survey_responses": "response_id", "social_posts": "post_id", "tickets": "ticket_id",
-        "returns": "return_id", "customers": "customer_id"}
-TIME_COLUMN = {"survey_responses": "submitted_at", "social_posts": "created_at", "tickets": "updated_at",
-               "returns": "requested_at"}
+KEYS = {
+    "survey_responses": "response_id",
+    "social_posts": "post_id",
+    "tickets": "ticket_id",
+    "returns": "return_id",
+    "customers": "customer_id",
+}
+TIME_COLUMN = {
+    "survey_responses": "submitted_at",
+    "social_posts": "created_at",
+    "tickets": "updated_at",
+    "returns": "requested_at",
+}
 
 
 def _utc(value: Any) -> Any:

@@ -103,15 +103,17 @@ def zendesk_ticket(row: dict) -> dict:
         "organization_id": None,
         "tags": list(row.get("tags") or []),
         "custom_fields": [{"id": PRODUCT_FIELD_ID, "value": row.get("product_id")}],
-        "satisfaction_rating": {"score": sat, "comment": row.get("satisfaction_comment")} if sat
+        "satisfaction_rating": {"score": sat, "comment": row.get("satisfaction_comment")}
+        if sat
         else {"score": "unoffered"},
         "generated_timestamp": int(epoch(row.get("updated_at"))),
     }
 
 
 def zendesk_tickets(req: Request) -> Reply:
-    rows = sorted(req.store.rows("tickets", system="zendesk"), key=lambda r: (epoch(r["updated_at"]),
-                                                                               r["ticket_id"]))
+    rows = sorted(
+        req.store.rows("tickets", system="zendesk"), key=lambda r: (epoch(r["updated_at"]), r["ticket_id"])
+    )
     per_page = _int(req.query, "per_page", 1000, 1000)
     if "cursor" in req.query:
         try:
@@ -130,17 +132,28 @@ def zendesk_tickets(req: Request) -> Reply:
     last = (epoch(page[-1]["updated_at"]), page[-1]["ticket_id"]) if page else position
     after = token(list(last))
     tickets = [zendesk_ticket(r) for r in page]
-    n = _malformed_id(req) if False else None  # noqa: F841 (ids are assigned when a fault fires)
-    bad = {"id": 990_000_000 + len(req.state), "subject": "malformed", "created_at": "not-a-timestamp",
-           "updated_at": "not-a-timestamp", "status": "open"}
+    bad = {
+        "id": 0,
+        "subject": "malformed",
+        "created_at": "not-a-timestamp",
+        "updated_at": "not-a-timestamp",
+        "status": "open",
+    }
     tickets = _decorate(req, tickets, bad)
     if bad in tickets:
         bad["id"] = 990_000_000 + _malformed_id(req)
     link = f"{req.base}/api/v2/incremental/tickets/cursor.json?" + urlencode({"cursor": after})
-    return Reply(200, {
-        "tickets": tickets, "after_cursor": after, "after_url": link,
-        "before_cursor": None, "before_url": None, "end_of_stream": len(remaining) <= per_page,
-    })
+    return Reply(
+        200,
+        {
+            "tickets": tickets,
+            "after_cursor": after,
+            "after_url": link,
+            "before_cursor": None,
+            "before_url": None,
+            "end_of_stream": len(remaining) <= per_page,
+        },
+    )
 
 
 def zendesk_rating(row: dict) -> dict:
@@ -148,13 +161,15 @@ def zendesk_rating(row: dict) -> dict:
     return {
         "id": 50_000_000 + int(row["ticket_id"]),
         "url": f"/api/v2/satisfaction_ratings/{50_000_000 + int(row['ticket_id'])}.json",
-        "assignee_id": None, "group_id": None,
+        "assignee_id": None,
+        "group_id": None,
         "requester_id": 360000 + int(str(row.get("customer_id") or "C0")[1:] or 0),
         "ticket_id": int(row["ticket_id"]),
         "score": row.get("satisfaction"),
         "comment": row.get("satisfaction_comment"),
         "reason_code": 0 if row.get("satisfaction") == "good" else 100,
-        "created_at": iso(created), "updated_at": iso(created),
+        "created_at": iso(created),
+        "updated_at": iso(created),
     }
 
 
@@ -166,8 +181,11 @@ def zendesk_ratings(req: Request) -> Reply:
             since = float(req.query["start_time"])
         except ValueError:
             return error(400, "start_time must be a unix epoch")
-        ratings = [r for r in ratings if epoch(datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")))
-                   >= since]
+        ratings = [
+            r
+            for r in ratings
+            if epoch(datetime.fromisoformat(r["created_at"].replace("Z", "+00:00"))) >= since
+        ]
     size = _int(req.query, "page[size]", 100, 100)
     after = req.query.get("page[after]")
     if after:
@@ -181,38 +199,71 @@ def zendesk_ratings(req: Request) -> Reply:
     params = {k: v for k, v in req.query.items() if k not in ("page[after]",)}
     next_link = None
     if has_more and after_cursor:
-        next_link = f"{req.base}/api/v2/satisfaction_ratings?" + urlencode({**params, "page[after]": after_cursor})
+        next_link = f"{req.base}/api/v2/satisfaction_ratings?" + urlencode(
+            {**params, "page[after]": after_cursor}
+        )
     bad = {"id": 0, "ticket_id": None, "score": "good", "created_at": "not-a-timestamp"}
     page = _decorate(req, page, bad)
     if bad in page:
         bad["id"] = 59_000_000 + _malformed_id(req)
-    return Reply(200, {
-        "satisfaction_ratings": page,
-        "meta": {"has_more": has_more, "after_cursor": after_cursor,
-                 "before_cursor": token(page[0]["id"]) if page else None},
-        "links": {"prev": None, "next": next_link},
-    })
+    return Reply(
+        200,
+        {
+            "satisfaction_ratings": page,
+            "meta": {
+                "has_more": has_more,
+                "after_cursor": after_cursor,
+                "before_cursor": token(page[0]["id"]) if page else None,
+            },
+            "links": {"prev": None, "next": next_link},
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------- typeform
 def typeform_item(row: dict) -> dict:
     rid = row["response_id"]
     answers = []
-    for ref, kind, value in (("nps", "opinion_scale", row.get("nps")), ("csat", "rating", row.get("csat")),
-                             ("ces", "opinion_scale", row.get("ces"))):
+    for ref, kind, value in (
+        ("nps", "opinion_scale", row.get("nps")),
+        ("csat", "rating", row.get("csat")),
+        ("ces", "opinion_scale", row.get("ces")),
+    ):
         if value is not None:
-            answers.append({"field": {"id": f"{ref}01", "ref": ref, "type": kind}, "type": "number",
-                            "number": int(value)})
+            answers.append(
+                {
+                    "field": {"id": f"{ref}01", "ref": ref, "type": kind},
+                    "type": "number",
+                    "number": int(value),
+                }
+            )
     if row.get("comment"):
-        answers.append({"field": {"id": "comment01", "ref": "comment", "type": "long_text"}, "type": "text",
-                        "text": row["comment"]})
+        answers.append(
+            {
+                "field": {"id": "comment01", "ref": "comment", "type": "long_text"},
+                "type": "text",
+                "text": row["comment"],
+            }
+        )
     return {
-        "landing_id": rid, "token": rid, "response_id": rid,
-        "landed_at": iso(row.get("submitted_at")), "submitted_at": iso(row.get("submitted_at")),
-        "metadata": {"user_agent": "Mozilla/5.0", "platform": "other", "referer": "", "network_id": "n",
-                     "browser": "default"},
-        "hidden": {"customer_id": row.get("customer_id"), "email": row.get("customer_email"),
-                   "product_id": row.get("product_id"), "language": row.get("language")},
+        "landing_id": rid,
+        "token": rid,
+        "response_id": rid,
+        "landed_at": iso(row.get("submitted_at")),
+        "submitted_at": iso(row.get("submitted_at")),
+        "metadata": {
+            "user_agent": "Mozilla/5.0",
+            "platform": "other",
+            "referer": "",
+            "network_id": "n",
+            "browser": "default",
+        },
+        "hidden": {
+            "customer_id": row.get("customer_id"),
+            "email": row.get("customer_email"),
+            "product_id": row.get("product_id"),
+            "language": row.get("language"),
+        },
         "calculated": {"score": 0},
         "variables": [],
         "answers": answers,
@@ -224,15 +275,21 @@ def _since(value: str) -> float | None:
         return float(value)
     except ValueError:
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(
-                tzinfo=UTC if "Z" in value or "+" not in value else None).timestamp()
+            return (
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+                .replace(tzinfo=UTC if "Z" in value or "+" not in value else None)
+                .timestamp()
+            )
         except ValueError:
             return None
 
 
 def typeform_responses(req: Request) -> Reply:
-    rows = sorted(req.store.rows("survey_responses", survey_tool="typeform"),
-                  key=lambda r: (epoch(r["submitted_at"]), r["response_id"]), reverse=True)
+    rows = sorted(
+        req.store.rows("survey_responses", survey_tool="typeform"),
+        key=lambda r: (epoch(r["submitted_at"]), r["response_id"]),
+        reverse=True,
+    )
     for name, keep in (("since", lambda t, b: t >= b), ("until", lambda t, b: t <= b)):
         if name in req.query:
             bound = _since(req.query[name])
@@ -242,14 +299,16 @@ def typeform_responses(req: Request) -> Reply:
     if "before" in req.query or "after" in req.query:
         tok = req.query.get("before") or req.query.get("after")
         index = next((i for i, r in enumerate(rows) if r["response_id"] == tok), None)
-        if index is None:
-            rows = []
-        else:
-            rows = rows[index + 1:] if "before" in req.query else rows[:index]
+        rows = [] if index is None else rows[index + 1 :] if "before" in req.query else rows[:index]
     size = _int(req.query, "page_size", 25, 1000)
     page = [typeform_item(r) for r in rows[:size]]
-    bad = {"landing_id": "x", "token": "x", "response_id": "x", "submitted_at": "yesterday at noon",
-           "answers": []}
+    bad = {
+        "landing_id": "x",
+        "token": "x",
+        "response_id": "x",
+        "submitted_at": "yesterday at noon",
+        "answers": [],
+    }
     page = _decorate(req, page, bad)
     if bad in page:
         bad["response_id"] = bad["token"] = bad["landing_id"] = f"malformed{_malformed_id(req)}"
@@ -265,19 +324,33 @@ QUALTRICS_QIDS = {"nps": "QID1", "csat": "QID2", "ces": "QID3", "comment": "QID4
 def qualtrics_response(row: dict) -> dict:
     recorded = iso(row.get("submitted_at"))
     values = {
-        "startDate": recorded, "endDate": recorded, "status": 0, "ipAddress": "203.0.113.7", "progress": 100,
-        "duration": 95, "finished": 1, "recordedDate": recorded, "_recordId": row["response_id"],
-        "locationLatitude": None, "locationLongitude": None, "distributionChannel": "email",
+        "startDate": recorded,
+        "endDate": recorded,
+        "status": 0,
+        "ipAddress": "203.0.113.7",
+        "progress": 100,
+        "duration": 95,
+        "finished": 1,
+        "recordedDate": recorded,
+        "_recordId": row["response_id"],
+        "locationLatitude": None,
+        "locationLongitude": None,
+        "distributionChannel": "email",
         "userLanguage": (row.get("language") or "en").upper(),
-        "recipientEmail": row.get("customer_email"), "externalDataReference": row.get("customer_id"),
+        "recipientEmail": row.get("customer_email"),
+        "externalDataReference": row.get("customer_id"),
         "product_id": row.get("product_id"),
     }
     for name, qid in QUALTRICS_QIDS.items():
         if row.get(name) is not None:
             values[qid] = row[name]
-    return {"responseId": row["response_id"], "values": values,
-            "labels": {"status": "IP Address", "finished": "True"}, "displayedFields": list(QUALTRICS_QIDS.values()),
-            "displayedValues": {}}
+    return {
+        "responseId": row["response_id"],
+        "values": values,
+        "labels": {"status": "IP Address", "finished": "True"},
+        "displayedFields": list(QUALTRICS_QIDS.values()),
+        "displayedValues": {},
+    }
 
 
 def qualtrics(req: Request) -> Reply:
@@ -295,10 +368,19 @@ def qualtrics(req: Request) -> Reply:
             try:
                 since_seq = int(untoken(body["continuationToken"]))
             except ValueError:
-                return Reply(400, {"meta": {"httpStatus": "400 - Bad Request",
-                                            "error": {"errorMessage": "invalid continuationToken"}}})
-        rows = sorted((r for r in req.store.rows("survey_responses", survey_tool="qualtrics")
-                       if r["_seq"] > since_seq), key=lambda r: r["_seq"])
+                return Reply(
+                    400,
+                    {
+                        "meta": {
+                            "httpStatus": "400 - Bad Request",
+                            "error": {"errorMessage": "invalid continuationToken"},
+                        }
+                    },
+                )
+        rows = sorted(
+            (r for r in req.store.rows("survey_responses", survey_tool="qualtrics") if r["_seq"] > since_seq),
+            key=lambda r: r["_seq"],
+        )
         last_seq = max([since_seq] + [r["_seq"] for r in req.store.rows("survey_responses")])
         responses = [qualtrics_response(r) for r in rows]
         bad = {"responseId": "x", "values": {"recordedDate": "not-a-date", "QID1": 5}}
@@ -307,11 +389,20 @@ def qualtrics(req: Request) -> Reply:
             bad["responseId"] = f"R_malformed{_malformed_id(req)}"
         n = len(jobs) + 1
         jobs[f"ES_{n:08d}"] = {
-            "polls": 0, "file": f"{n:08d}-def", "responses": responses,
-            "token": token(last_seq) if (body.get("allowContinuation") or body.get("continuationToken")) else None,
+            "polls": 0,
+            "file": f"{n:08d}-def",
+            "responses": responses,
+            "token": token(last_seq)
+            if (body.get("allowContinuation") or body.get("continuationToken"))
+            else None,
         }
-        return Reply(200, {"result": {"progressId": f"ES_{n:08d}", "percentComplete": 0.0, "status": "inProgress"},
-                           "meta": {"requestId": f"req-{n}", "httpStatus": "200 - OK"}})
+        return Reply(
+            200,
+            {
+                "result": {"progressId": f"ES_{n:08d}", "percentComplete": 0.0, "status": "inProgress"},
+                "meta": {"requestId": f"req-{n}", "httpStatus": "200 - OK"},
+            },
+        )
     if req.method == "GET" and ident and not is_file:
         job = jobs.get(ident)
         if job is None:
@@ -337,69 +428,119 @@ def qualtrics(req: Request) -> Reply:
 
 # ---------------------------------------------------------------------------------------------- reddit
 def reddit_post(row: dict) -> dict:
-    pid = str(row["post_id"]).lower()
+    pid = str(row["post_id"])
     return {
-        "id": pid, "name": f"t3_{pid}", "author": row.get("author"), "title": row.get("title"),
-        "selftext": row.get("body"), "score": int(row.get("score") or 0), "ups": int(row.get("score") or 0),
-        "created_utc": epoch(row.get("created_at")), "subreddit": "feedbackshop",
-        "subreddit_name_prefixed": "r/feedbackshop", "permalink": f"/r/feedbackshop/comments/{pid}/",
-        "url": f"https://www.reddit.com/r/feedbackshop/comments/{pid}/", "num_comments": 0, "over_18": False,
-        "link_flair_text": row.get("product_id"), "is_self": True,
+        "id": pid,
+        "name": f"t3_{pid}",
+        "author": row.get("author"),
+        "title": row.get("title"),
+        "selftext": row.get("body"),
+        "score": int(row.get("score") or 0),
+        "ups": int(row.get("score") or 0),
+        "created_utc": epoch(row.get("created_at")),
+        "subreddit": "feedbackshop",
+        "subreddit_name_prefixed": "r/feedbackshop",
+        "permalink": f"/r/feedbackshop/comments/{pid}/",
+        "url": f"https://www.reddit.com/r/feedbackshop/comments/{pid}/",
+        "num_comments": 0,
+        "over_18": False,
+        "link_flair_text": row.get("product_id"),
+        "is_self": True,
     }
 
 
 def reddit_search(req: Request) -> Reply:
-    rows = sorted(req.store.rows("social_posts", platform="reddit"),
-                  key=lambda r: (epoch(r["created_at"]), r["post_id"]), reverse=True)
+    rows = sorted(
+        req.store.rows("social_posts", platform="reddit"),
+        key=lambda r: (epoch(r["created_at"]), r["post_id"]),
+        reverse=True,
+    )
     posts = [reddit_post(r) for r in rows]
-    if req.query.get("sort", "relevance") != "new":
-        pass  # relevance order is not modelled: the sandbox always answers newest first
+    # Relevance order is not modelled: the sandbox answers newest first, as `sort=new` asks.
     after = req.query.get("after")
     if after:
         index = next((i for i, p in enumerate(posts) if p["name"] == after), None)
-        posts = posts[index + 1:] if index is not None else []
+        posts = posts[index + 1 :] if index is not None else []
     limit = _int(req.query, "limit", 25, 100)
     page, more = posts[:limit], len(posts) > limit
     next_after = page[-1]["name"] if page and more else None
     children = [{"kind": "t3", "data": p} for p in page]
-    bad = {"kind": "t3", "data": {"id": "x", "name": "t3_x", "title": "malformed", "created_utc": "yesterday"}}
+    bad = {
+        "kind": "t3",
+        "data": {"id": "x", "name": "t3_x", "title": "malformed", "created_utc": "yesterday"},
+    }
     children = _decorate(req, [c["data"] for c in children], bad["data"])
     if bad["data"] in children:
         n = _malformed_id(req)
         bad["data"]["id"], bad["data"]["name"] = f"malformed{n}", f"t3_malformed{n}"
-    return Reply(200, {"kind": "Listing", "data": {
-        "after": next_after, "dist": len(children), "modhash": "", "geo_filter": "",
-        "children": [{"kind": "t3", "data": c} for c in children], "before": None,
-    }}, {"X-Ratelimit-Used": "1", "X-Ratelimit-Remaining": "99", "X-Ratelimit-Reset": "60"})
+    return Reply(
+        200,
+        {
+            "kind": "Listing",
+            "data": {
+                "after": next_after,
+                "dist": len(children),
+                "modhash": "",
+                "geo_filter": "",
+                "children": [{"kind": "t3", "data": c} for c in children],
+                "before": None,
+            },
+        },
+        {"X-Ratelimit-Used": "1", "X-Ratelimit-Remaining": "99", "X-Ratelimit-Reset": "60"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------- app store
 def appstore_review(row: dict, base: str) -> dict:
     rid = str(row["post_id"])
     return {
-        "type": "customerReviews", "id": rid,
+        "type": "customerReviews",
+        "id": rid,
         "attributes": {
             "rating": int(row["rating"]) if row.get("rating") is not None else None,
-            "title": row.get("title"), "body": row.get("body"), "reviewerNickname": row.get("author"),
-            "createdDate": iso(row.get("created_at"), offset_hours=-7), "territory": row.get("territory"),
+            "title": row.get("title"),
+            "body": row.get("body"),
+            "reviewerNickname": row.get("author"),
+            "createdDate": iso(row.get("created_at"), offset_hours=-7),
+            "territory": row.get("territory"),
         },
-        "relationships": {"response": {"links": {"self": f"{base}/v1/customerReviews/{rid}/relationships/response",
-                                                  "related": f"{base}/v1/customerReviews/{rid}/response"}}},
+        "relationships": {
+            "response": {
+                "links": {
+                    "self": f"{base}/v1/customerReviews/{rid}/relationships/response",
+                    "related": f"{base}/v1/customerReviews/{rid}/response",
+                }
+            }
+        },
         "links": {"self": f"{base}/v1/customerReviews/{rid}"},
     }
 
 
 def appstore_reviews(req: Request, app_id: str) -> Reply:
     descending = req.query.get("sort", "-createdDate") != "createdDate"
-    rows = sorted(req.store.rows("social_posts", platform="appstore"),
-                  key=lambda r: (epoch(r["created_at"]), r["post_id"]), reverse=descending)
+    rows = sorted(
+        req.store.rows("social_posts", platform="appstore"),
+        key=lambda r: (epoch(r["created_at"]), r["post_id"]),
+        reverse=descending,
+    )
     total = len(rows)
     if "cursor" in req.query:
         try:
             position = tuple(untoken(req.query["cursor"]))
         except ValueError:
-            return Reply(400, {"errors": [{"status": "400", "code": "PARAMETER_ERROR.INVALID",
-                                            "title": "A parameter has an invalid value", "detail": "cursor"}]})
+            return Reply(
+                400,
+                {
+                    "errors": [
+                        {
+                            "status": "400",
+                            "code": "PARAMETER_ERROR.INVALID",
+                            "title": "A parameter has an invalid value",
+                            "detail": "cursor",
+                        }
+                    ]
+                },
+            )
         if descending:
             rows = [r for r in rows if (epoch(r["created_at"]), r["post_id"]) < position]
         else:
@@ -427,16 +568,29 @@ def _gid(kind: str, value: Any) -> str:
 
 def shopify_return(row: dict, with_order: bool) -> dict:
     node = {
-        "id": _gid("Return", row["return_id"]), "name": f"#{row['order_id']}-R{row['line_item_id']}",
-        "status": row.get("status"), "createdAt": iso(row.get("requested_at")),
+        "id": _gid("Return", row["return_id"]),
+        "name": f"#{row['order_id']}-R{row['line_item_id']}",
+        "status": row.get("status"),
+        "createdAt": iso(row.get("requested_at")),
         "closedAt": iso(row.get("_updated_at")) if row.get("status") in ("CLOSED", "DECLINED") else None,
-        "returnLineItems": {"nodes": [{
-            "id": _gid("ReturnLineItem", row["line_item_id"]), "quantity": int(row.get("quantity") or 0),
-            "returnReason": row.get("reason_code"), "returnReasonNote": "",
-            "customerNote": row.get("customer_note"),
-            "fulfillmentLineItem": {"lineItem": {"id": _gid("LineItem", row["line_item_id"]), "sku": None,
-                                                 "product": {"id": _gid("Product", row.get("product_id"))}}},
-        }]},
+        "returnLineItems": {
+            "nodes": [
+                {
+                    "id": _gid("ReturnLineItem", row["line_item_id"]),
+                    "quantity": int(row.get("quantity") or 0),
+                    "returnReason": row.get("reason_code"),
+                    "returnReasonNote": "",
+                    "customerNote": row.get("customer_note"),
+                    "fulfillmentLineItem": {
+                        "lineItem": {
+                            "id": _gid("LineItem", row["line_item_id"]),
+                            "sku": None,
+                            "product": {"id": _gid("Product", row.get("product_id"))},
+                        }
+                    },
+                }
+            ]
+        },
     }
     if with_order:
         node["order"] = shopify_order(row, [row])
@@ -444,24 +598,49 @@ def shopify_return(row: dict, with_order: bool) -> dict:
 
 
 def shopify_order(row: dict, rows: list[dict]) -> dict:
-    return {"id": _gid("Order", row["order_id"]), "name": f"#{row['order_id']}",
-            "updatedAt": iso(max(r["_updated_at"] for r in rows)),
-            "customer": {"id": _gid("Customer", row.get("customer_id")),
-                         "email": f"customer{int(str(row.get('customer_id') or 'C0')[1:] or 0)}@example.com"}}
+    return {
+        "id": _gid("Order", row["order_id"]),
+        "name": f"#{row['order_id']}",
+        "updatedAt": iso(max(r["_updated_at"] for r in rows)),
+        "customer": {
+            "id": _gid("Customer", row.get("customer_id")),
+            "email": f"customer{int(str(row.get('customer_id') or 'C0')[1:] or 0)}@example.com",
+        },
+    }
 
 
 def _cost(requested: int = 52, available: int = 1948, rate: float = 100.0) -> dict:
-    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": requested if available >= requested
-                     else None, "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": available,
-                                                   "restoreRate": rate}}}
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": requested if available >= requested else None,
+            "throttleStatus": {
+                "maximumAvailable": 2000.0,
+                "currentlyAvailable": available,
+                "restoreRate": rate,
+            },
+        }
+    }
 
 
 def shopify_throttled(retry_after: float) -> Reply:
     # Bucket short by exactly `retry_after` seconds of refill at 100 points/s.
     available = max(0, 52 - int(retry_after * 100))
-    return Reply(200, {"errors": [{"message": "Throttled", "extensions": {
-        "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-        "extensions": _cost(52, available)})
+    return Reply(
+        200,
+        {
+            "errors": [
+                {
+                    "message": "Throttled",
+                    "extensions": {
+                        "code": "THROTTLED",
+                        "documentation": "https://shopify.dev/api/usage/rate-limits",
+                    },
+                }
+            ],
+            "extensions": _cost(52, available),
+        },
+    )
 
 
 def shopify_graphql(req: Request) -> Reply:
@@ -485,15 +664,24 @@ def shopify_graphql(req: Request) -> Reply:
         nodes = _decorate(req, nodes, bad)
         if bad in nodes:
             bad["id"] = _gid("Return", f"malformed{_malformed_id(req)}")
-        connection = {"pageInfo": {"hasNextPage": len(ordered) > first, "endCursor": end,
-                                   "hasPreviousPage": bool(after), "startCursor": None}, "nodes": nodes}
+        connection = {
+            "pageInfo": {
+                "hasNextPage": len(ordered) > first,
+                "endCursor": end,
+                "hasPreviousPage": bool(after),
+                "startCursor": None,
+            },
+            "nodes": nodes,
+        }
         return Reply(200, {"data": {"returns": connection}, "extensions": _cost()})
     if root == "orders":
         orders: dict[str, list[dict]] = {}
         for r in rows:
             orders.setdefault(r["order_id"], []).append(r)
-        entries = sorted(((epoch(max(x["_updated_at"] for x in rs)), oid, rs) for oid, rs in orders.items()),
-                         key=lambda e: (e[0], e[1]))
+        entries = sorted(
+            ((epoch(max(x["_updated_at"] for x in rs)), oid, rs) for oid, rs in orders.items()),
+            key=lambda e: (e[0], e[1]),
+        )
         filt = re.search(r"updated_at:>=?'?([0-9T:\-+Z.]+)'?", variables.get("query") or "")
         if filt:
             bound = _since(filt.group(1))
@@ -518,25 +706,55 @@ def shopify_graphql(req: Request) -> Reply:
                     for r in n["returns"]["nodes"]:
                         r[NEW_FIELD] = {"added_by": "sandbox", "value": 1}
         end = token([page[-1][0], page[-1][1]]) if page else after
-        connection = {"pageInfo": {"hasNextPage": len(entries) > first, "endCursor": end,
-                                   "hasPreviousPage": bool(after), "startCursor": None}, "nodes": nodes}
+        connection = {
+            "pageInfo": {
+                "hasNextPage": len(entries) > first,
+                "endCursor": end,
+                "hasPreviousPage": bool(after),
+                "startCursor": None,
+            },
+            "nodes": nodes,
+        }
         return Reply(200, {"data": {"orders": connection}, "extensions": _cost()})
     field_name = root or "?"
-    return Reply(200, {"errors": [{"message": f"Field '{field_name}' doesn't exist on type 'QueryRoot'",
-                                   "locations": [{"line": 2, "column": 3}], "path": ["query", field_name],
-                                   "extensions": {"code": "undefinedField", "typeName": "QueryRoot",
-                                                  "fieldName": field_name}}]})
+    return Reply(
+        200,
+        {
+            "errors": [
+                {
+                    "message": f"Field '{field_name}' doesn't exist on type 'QueryRoot'",
+                    "locations": [{"line": 2, "column": 3}],
+                    "path": ["query", field_name],
+                    "extensions": {
+                        "code": "undefinedField",
+                        "typeName": "QueryRoot",
+                        "fieldName": field_name,
+                    },
+                }
+            ]
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------- routing
 Route = tuple[str, str, re.Pattern, Callable[..., Reply]]
 ROUTES: list[Route] = [
-    ("zendesk", "GET", re.compile(r"/api/v2/incremental/tickets/cursor(\.json)?"), lambda r, m: zendesk_tickets(r)),
+    (
+        "zendesk",
+        "GET",
+        re.compile(r"/api/v2/incremental/tickets/cursor(\.json)?"),
+        lambda r, m: zendesk_tickets(r),
+    ),
     ("zendesk", "GET", re.compile(r"/api/v2/satisfaction_ratings(\.json)?"), lambda r, m: zendesk_ratings(r)),
     ("typeform", "GET", re.compile(r"/forms/([^/]+)/responses"), lambda r, m: typeform_responses(r)),
     ("qualtrics", "*", re.compile(r"/API/v3/surveys/[^/]+/export-responses.*"), lambda r, m: qualtrics(r)),
     ("reddit", "GET", re.compile(r"(/r/[^/]+)?/search(\.json)?"), lambda r, m: reddit_search(r)),
-    ("appstore", "GET", re.compile(r"/v1/apps/([^/]+)/customerReviews"), lambda r, m: appstore_reviews(r, m.group(1))),
+    (
+        "appstore",
+        "GET",
+        re.compile(r"/v1/apps/([^/]+)/customerReviews"),
+        lambda r, m: appstore_reviews(r, m.group(1)),
+    ),
     ("shopify", "POST", re.compile(r"/admin/api/[^/]+/graphql\.json"), lambda r, m: shopify_graphql(r)),
 ]
 VENDORS = ("zendesk", "typeform", "qualtrics", "reddit", "appstore", "shopify")

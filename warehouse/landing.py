@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 
 from connectors.files import iter_export_file
+from warehouse.privacy import drop_forgotten
 
 # How a declared column type is checked: the value must survive this DuckDB cast (staging uses the same casts).
 _TYPE_CASTS = {
@@ -209,6 +210,8 @@ def land_frame(
                        md5(_payload) as _record_hash, {key_sql} as _key
                 from batch"""
         )
+        # A customer erased by `cfm forget` is not brought back by a replayed file or a re-pulled record.
+        drop_forgotten(con, spec.columns, "_landing")
         # Quarantine is idempotent too: the same bad line of the same file is recorded once.
         con.execute(
             f"""create or replace temp table _bad as

@@ -1,6 +1,7 @@
 """dbt models as Dagster assets, keyed [layer, model] and grouped by layer, in one lineage with Python assets."""
 
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.partitions import context_window_vars, daily_partitions
 from orchestration.settings import DBT_PROJECT_DIR, get_settings
 
 # The dbt installed beside this Python, so an un-activated virtualenv still finds it.
@@ -56,10 +58,50 @@ def dbt_environment() -> None:
     os.environ["CFM_WAREHOUSE"] = str(get_settings().warehouse)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, dagster_dbt_translator=CfmTranslator(), pool="warehouse")
+# Incremental models are the daily-partitioned ones; everything else is rebuilt whole on each run.
+INCREMENTAL = "config.materialized:incremental"
+
+
+def has_incremental_models(manifest_path: Path = dbt_project.manifest_path) -> bool:
+    nodes = json.loads(Path(manifest_path).read_text())["nodes"].values()
+    return any(n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
+               for n in nodes)
+
+
+def build_args(window_vars: Mapping[str, Any] | None = None) -> list[str]:
+    """`dbt build` arguments; a partitioned run passes its half-open window [min_date, max_date) as vars."""
+    return ["build", "--vars", json.dumps(dict(window_vars))] if window_vars else ["build"]
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=CfmTranslator(),
+    exclude=INCREMENTAL,
+    pool="warehouse",
+)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     dbt_environment()
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(build_args(), context=context).stream()
+
+
+dbt_partitioned_models: list[dg.AssetsDefinition] = []
+if has_incremental_models():
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        dagster_dbt_translator=CfmTranslator(),
+        select=INCREMENTAL,
+        name="dbt_incremental_models",
+        partitions_def=daily_partitions,
+        # A backfill of any length is one dbt invocation over its whole window, not one run per day.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="warehouse",
+    )
+    def dbt_incremental_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        dbt_environment()
+        yield from dbt.cli(build_args(context_window_vars(context)), context=context).stream()
+
+    dbt_partitioned_models.append(dbt_incremental_models)
 
 
 dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)

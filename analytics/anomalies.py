@@ -1,0 +1,1203 @@
+"""Anomalies in daily feedback KPIs per slice, as events that alert once.
+
+Pure Polars/numpy functions, no Dagster, no warehouse:
+
+    rules  = load_rules(path)                                    # config/anomaly_rules.yml: data users edit
+    series = build_daily_series(feedback, rules, sales=...)     # one row per day, metric, slice
+    events = detect(series, rules, feedback=feedback)           # one row per anomaly EVENT
+
+How a day becomes an alert (the choices against alert fatigue, REFERENCE §4):
+- Baseline per metric and slice, causal (a day is judged only on the days before it):
+  counts: the mean of the last `window_days` not-anomalous days times a weekday factor (the slice's own
+  weekday profile, shrunk toward the whole feed's when the slice is thin), with day-to-day over-dispersion
+  measured on the last `profile_days` (negative binomial tail instead of Poisson);
+  NPS / shares / rates: the pooled answers of the same window.
+- A slice is judged only after `min_history_days` of history and when the window holds enough volume
+  (`min_expected` items, `min_n` answers): thin slices never alert.
+- Rules (baseline surge, the domain's 300%-in-24h, complaints week over week, negative rate crossing 15%)
+  fire on days; consecutive anomalous days of one metric+slice are ONE event: `first_detected` is fixed at the
+  estimated onset, `last_seen` extends, the baseline is frozen while it is open. The event closes after
+  `cooldown_days` quiet days; a shift still present after `rebaseline_after_days` becomes the new normal
+  (the event closes, the baseline restarts at the onset), so a level shift alerts once.
+- Explanation: an event whose excess disappears once the items of a stronger event are set back to their
+  baseline (a delivery spike seen again in its channel, in the whole feed, as complaints) is folded into that
+  event (`related`), so one incident is one alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import yaml
+
+from analytics import stats
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "config" / "anomaly_rules.yml"
+
+COUNT, NPS, PROPORTION, RATE = "count", "nps", "proportion", "rate"
+KINDS = (COUNT, NPS, PROPORTION, RATE)
+RULE_TYPES = ("baseline", "period_over_period", "threshold")
+RETURN_CHANNELS = ("shopify", "returns_export")
+# An open event goes on while the last (up to) CONTINUE_DAYS days since its onset stay CONTINUE_Z above the
+# frozen baseline: weaker than opening it, so a level shift is one long event, not a flicker of alerts.
+CONTINUE_DAYS = 7
+CONTINUE_Z = 2.0
+
+# Names other tools (the generator's truth file, a user's YAML) use for our metrics and slice types.
+METRIC_ALIASES = {
+    "negative": "negative_feedback", "negative_count": "negative_feedback",
+    "negative_feedback_count": "negative_feedback", "complaint": "complaints", "complaint_count": "complaints",
+    "returns": "return_rate", "return": "return_rate", "nps_score": "nps", "csat_score": "csat",
+    "negative_share": "negative_rate",
+}
+SLICE_ALIASES = {"topic_l2": "topic", "category": "topic_l1", "product_id": "product", "total": "all",
+                 "overall": "all", "family": "channel_family"}
+# Slice values other tools use: the generator names channel families and systems, and topic_l1 codes.
+TOPIC_L1_CODES = ("product", "service", "price")
+CHANNEL_FAMILY_VALUES = {"survey": "survey", "surveys": "survey", "social": "social", "ticket": "ticket",
+                         "tickets": "ticket", "return": "return", "returns": "return"}
+CHANNEL_VALUES = {"export": "ticket_export", "ticket_export": "ticket_export", "csv": "survey_export"}
+
+
+def canonical_slice(slice_type: str, slice_value: str | None) -> tuple[str, str]:
+    """(slice_type, slice_value) in this module's terms: topic=service is topic_l1=service, channel=ticket is
+    channel_family=ticket, channel=export is the ticket export channel."""
+    slice_type = canonical_slice_type(slice_type)
+    value = "all" if slice_type == "all" or slice_value is None else str(slice_value)
+    if slice_type == "topic" and value in TOPIC_L1_CODES:
+        return "topic_l1", value
+    if slice_type == "channel" and value in CHANNEL_FAMILY_VALUES:
+        return "channel_family", CHANNEL_FAMILY_VALUES[value]
+    if slice_type == "channel":
+        return "channel", CHANNEL_VALUES.get(value, value)
+    return slice_type, value
+
+SERIES_SCHEMA = {
+    "date": pl.Date, "metric": pl.String, "slice_type": pl.String, "slice_value": pl.String,
+    "num": pl.Float64, "num2": pl.Float64, "den": pl.Float64,
+}
+ANOMALY_SCHEMA = {
+    "anomaly_id": pl.String, "metric": pl.String, "slice_type": pl.String, "slice_value": pl.String,
+    "window_start": pl.Date, "window_end": pl.Date, "observed": pl.Float64, "expected": pl.Float64,
+    "score": pl.Float64, "p_value": pl.Float64, "severity": pl.String, "rule": pl.String,
+    "first_detected": pl.Date, "detected_on": pl.Date, "last_seen": pl.Date, "is_open": pl.Boolean,
+    "close_reason": pl.String, "days_flagged": pl.Int64, "peak_score": pl.Float64, "n": pl.Float64,
+    "related": pl.String, "sample_feedback_ids": pl.String,
+}
+
+
+def canonical_metric(name: str) -> str:
+    return METRIC_ALIASES.get(name, name)
+
+
+def canonical_slice_type(name: str) -> str:
+    return SLICE_ALIASES.get(name, name)
+
+
+# ----------------------------------------------------------------------------------------------- config
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    kind: str
+    direction: str = "up"  # the bad direction: only it alerts
+    label: str = ""
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.direction == "up" else -1
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    type: str
+    metrics: tuple[str, ...]
+    slice_types: tuple[str, ...]
+    windows: tuple[int, ...] = (1,)
+    max_p_value: float = 1e-6
+    min_ratio: float = 1.5
+    min_delta: float = 8.0
+    min_expected: float = 5.0
+    min_n: float = 30.0
+    above: float | None = None
+    below: float | None = None
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    window_days: int = 28
+    min_history_days: int = 21
+    profile_days: int = 56
+    profile_prior: float = 20.0
+    overdispersion_days: int = 56
+    max_overdispersion: float = 0.5
+    rebaseline_after_days: int = 14
+
+
+@dataclass(frozen=True)
+class Rules:
+    slices: Mapping[str, str | None]
+    metrics: Mapping[str, MetricSpec]
+    rules: tuple[Rule, ...]
+    baseline: BaselineSpec = field(default_factory=BaselineSpec)
+    cooldown_days: int = 7
+    sample_ids: int = 5
+    explain: bool = True
+    slice_priority: tuple[str, ...] = ("topic", "product", "channel", "channel_family", "topic_l1", "all")
+    metric_priority: tuple[str, ...] = ("nps", "csat", "return_rate", "negative_feedback", "complaints")
+    severity: tuple[tuple[float, str], ...] = ((9.0, "critical"), (6.5, "high"), (0.0, "medium"))
+    trends: Mapping[str, Any] = field(default_factory=dict)
+    alerting: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Rules:
+        slices = {canonical_slice_type(k): v for k, v in (data.get("slices") or {"all": None}).items()}
+        metrics = {}
+        for name, spec in (data.get("metrics") or {}).items():
+            spec = dict(spec or {})
+            kind = spec.get("kind", COUNT)
+            if kind not in KINDS:
+                raise ValueError(f"metric {name}: kind {kind!r} is not one of {KINDS}")
+            if name not in ROW_METRICS and name != "return_rate":
+                raise ValueError(f"metric {name}: no definition (known: {sorted([*ROW_METRICS, 'return_rate'])})")
+            metrics[name] = MetricSpec(name, kind, spec.get("direction", "up"), spec.get("label") or name)
+        rules = []
+        for raw in data.get("rules") or []:
+            raw = dict(raw)
+            rule = Rule(
+                name=raw.pop("name"),
+                type=raw.pop("type", "baseline"),
+                metrics=tuple(canonical_metric(m) for m in raw.pop("metrics")),
+                slice_types=tuple(canonical_slice_type(s) for s in raw.pop("slice_types", list(slices))),
+                windows=tuple(int(w) for w in raw.pop("windows", [1])),
+                **{k: (float(v) if v is not None else None) for k, v in raw.items()},
+            )
+            if rule.type not in RULE_TYPES:
+                raise ValueError(f"rule {rule.name}: type {rule.type!r} is not one of {RULE_TYPES}")
+            unknown = [m for m in rule.metrics if m not in metrics] + [s for s in rule.slice_types if s not in slices]
+            if unknown:
+                raise ValueError(f"rule {rule.name}: unknown metrics or slice types {unknown}")
+            rules.append(rule)
+        events = data.get("events") or {}
+        severity = tuple(
+            sorted(((float(s["min_score"]), str(s["level"])) for s in data.get("severity") or []), reverse=True)
+        ) or cls.__dataclass_fields__["severity"].default
+        return cls(
+            slices=slices,
+            metrics=metrics,
+            rules=tuple(rules),
+            baseline=BaselineSpec(**(data.get("baseline") or {})),
+            cooldown_days=int(events.get("cooldown_days", 7)),
+            sample_ids=int(events.get("sample_ids", 5)),
+            explain=bool(events.get("explain", True)),
+            slice_priority=tuple(
+                canonical_slice_type(s) for s in events.get("slice_priority", cls.__dataclass_fields__[
+                    "slice_priority"].default)
+            ),
+            metric_priority=tuple(
+                canonical_metric(m) for m in events.get("metric_priority", cls.__dataclass_fields__[
+                    "metric_priority"].default)
+            ),
+            severity=severity,
+            trends=data.get("trends") or {},
+            alerting=data.get("alerting") or {},
+        )
+
+    def replace_rule(self, name: str, **changes: Any) -> Rules:
+        """A copy with one rule's parameters changed (tests, sensitivity sweeps)."""
+        if name not in {r.name for r in self.rules}:
+            raise KeyError(name)
+        return replace(self, rules=tuple(replace(r, **changes) if r.name == name else r for r in self.rules))
+
+    def severity_of(self, score: float) -> str:
+        for min_score, level in self.severity:
+            if score >= min_score:
+                return level
+        return self.severity[-1][1]
+
+
+def load_rules(path: Path | str | None = None) -> Rules:
+    """Rules from a YAML file (default: config/anomaly_rules.yml of this repository)."""
+    with open(path or DEFAULT_RULES_PATH, encoding="utf-8") as fh:
+        return Rules.from_mapping(yaml.safe_load(fh) or {})
+
+
+# ------------------------------------------------------------------------------------------- daily series
+def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType = pl.String) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype)
+
+
+def _is_return(frame: pl.DataFrame) -> pl.Expr:
+    if "channel_family" in frame.columns:
+        return pl.col("channel_family") == "return"
+    return _col(frame, "channel").is_in(list(RETURN_CHANNELS))
+
+
+# What each row-based metric counts per item: (numerator, second numerator, denominator) as expressions.
+ROW_METRICS = {
+    "negative_feedback": lambda f: (_col(f, "sentiment_label") == "negative", None, pl.lit(True)),
+    "complaints": lambda f: (_col(f, "feedback_type") == "complaint", None, pl.lit(True)),
+    "negative_rate": lambda f: (
+        _col(f, "sentiment_label") == "negative", None, _col(f, "sentiment_label").is_not_null()
+    ),
+    "nps": lambda f: (
+        _col(f, "nps_score", pl.Int64) >= 9, _col(f, "nps_score", pl.Int64) <= 6,
+        _col(f, "nps_score", pl.Int64).is_not_null(),
+    ),
+    "csat": lambda f: (_col(f, "csat_score", pl.Int64) >= 4, None, _col(f, "csat_score", pl.Int64).is_not_null()),
+    # Returns are feedback items of the return channels; the exposure (units sold) comes from sales.
+    "return_rate": lambda f: (_is_return(f), None, pl.lit(False)),
+}
+
+
+def flag_columns(metric: str) -> tuple[str, str, str]:
+    return f"{metric}:num", f"{metric}:num2", f"{metric}:den"
+
+
+def feedback_rows(feedback: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """The feedback frame with `_date`, one string column per slice type and 0/1 flags per metric."""
+    f = feedback
+    if "created_date" in f.columns:
+        day = pl.col("created_date").cast(pl.Date)
+    else:
+        day = pl.col("created_at").cast(pl.Date)
+    exprs: list[pl.Expr] = [day.alias("_date"), _col(f, "feedback_id").cast(pl.String).alias("feedback_id")]
+    for slice_type, column in rules.slices.items():
+        value = pl.lit("all") if column is None else _col(f, column).cast(pl.String)
+        exprs.append(value.alias(f"slice:{slice_type}"))
+    for metric in rules.metrics:
+        num, num2, den = ROW_METRICS[metric](f)
+        names = flag_columns(metric)
+        exprs.append(num.fill_null(False).cast(pl.Int32).alias(names[0]))
+        exprs.append((num2 if num2 is not None else pl.lit(False)).fill_null(False).cast(pl.Int32).alias(names[1]))
+        exprs.append(den.fill_null(False).cast(pl.Int32).alias(names[2]))
+    return f.select(exprs).filter(pl.col("_date").is_not_null())
+
+
+def build_daily_series(
+    feedback: pl.DataFrame,
+    rules: Rules | None = None,
+    *,
+    sales: pl.DataFrame | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """One row per day x metric x slice: `num` (count, promoters, satisfied, returns), `num2` (detractors),
+    `den` (items in the slice, answers, units sold). Every series covers every day from start to end.
+
+    feedback: fct_feedback-like (feedback_id, created_date, channel, product_id, topic_l1, topic_l2,
+    sentiment_label, feedback_type, nps_score, csat_score; missing columns count as null).
+    sales: optional (product_id, sale_date or date, units): enables return_rate per product and overall.
+    """
+    rules = rules or load_rules()
+    rows = feedback_rows(feedback, rules)
+    if rows.height == 0:
+        return pl.DataFrame(schema=SERIES_SCHEMA)
+    start = start or rows["_date"].min()
+    end = end or rows["_date"].max()
+    rows = rows.filter(pl.col("_date").is_between(start, end))
+    dates = pl.DataFrame({"date": pl.date_range(start, end, eager=True)})
+    row_metrics = [m for m in rules.metrics if m != "return_rate"]
+    parts: list[pl.DataFrame] = []
+    for slice_type in rules.slices:
+        key = f"slice:{slice_type}"
+        flags = [c for m in rules.metrics for c in flag_columns(m)]
+        grouped = (
+            rows.filter(pl.col(key).is_not_null())
+            .group_by(pl.col("_date").alias("date"), pl.col(key).alias("slice_value"))
+            .agg(pl.col(c).sum().cast(pl.Float64) for c in flags)
+        )
+        grid = dates.join(grouped.select("slice_value").unique(), how="cross")
+        full = grid.join(grouped, on=["date", "slice_value"], how="left").fill_null(0.0)
+        for metric in row_metrics:
+            num, num2, den = flag_columns(metric)
+            parts.append(_series_part(full, metric, slice_type, num, num2, den))
+        if "return_rate" in rules.metrics and sales is not None and slice_type in ("all", "product"):
+            parts.append(_return_rate_part(full, sales, slice_type, dates))
+    if not parts:
+        return pl.DataFrame(schema=SERIES_SCHEMA)
+    return pl.concat(parts, how="vertical").sort("metric", "slice_type", "slice_value", "date")
+
+
+def _series_part(full: pl.DataFrame, metric: str, slice_type: str, num: str, num2: str, den: str) -> pl.DataFrame:
+    return full.select(
+        "date",
+        pl.lit(metric).alias("metric"),
+        pl.lit(slice_type).alias("slice_type"),
+        "slice_value",
+        pl.col(num).alias("num"),
+        pl.col(num2).alias("num2"),
+        pl.col(den).alias("den"),
+    )
+
+
+def _return_rate_part(full: pl.DataFrame, sales: pl.DataFrame, slice_type: str, dates: pl.DataFrame) -> pl.DataFrame:
+    day = "sale_date" if "sale_date" in sales.columns else "date"
+    units = sales.select(
+        pl.col(day).cast(pl.Date).alias("date"),
+        (pl.col("product_id").cast(pl.String) if slice_type == "product" else pl.lit("all")).alias("slice_value"),
+        pl.col("units").cast(pl.Float64),
+    ).group_by("date", "slice_value").agg(pl.col("units").sum())
+    returns = full.select("date", "slice_value", pl.col("return_rate:num").alias("num"))
+    grid = dates.join(pl.concat([units.select("slice_value"), returns.select("slice_value")]).unique(), how="cross")
+    out = (
+        grid.join(returns, on=["date", "slice_value"], how="left")
+        .join(units, on=["date", "slice_value"], how="left")
+        .fill_null(0.0)
+    )
+    return out.select(
+        "date",
+        pl.lit("return_rate").alias("metric"),
+        pl.lit(slice_type).alias("slice_type"),
+        "slice_value",
+        pl.col("num"),
+        pl.lit(0.0).alias("num2"),
+        pl.col("units").alias("den"),
+    )
+
+
+# ------------------------------------------------------------------------------------------- detection
+@dataclass
+class _Hit:
+    """One rule passing on one day of one series."""
+
+    rule: str
+    window: int
+    observed: float
+    expected: float
+    p_value: float
+    score: float
+    n: float
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    """The baseline sums an event was first judged against (to re-test it when explaining it)."""
+
+    num: float = 0.0
+    num2: float = 0.0
+    den: float = 0.0
+    dispersion: float = 1.0
+    days: float = 1.0
+
+
+@dataclass
+class _Event:
+    metric: str
+    slice_type: str
+    slice_value: str
+    onset: int
+    detected: int
+    last: int
+    hit: _Hit
+    days_flagged: int = 1
+    peak_score: float = 0.0
+    close_reason: str | None = None
+    closed: bool = False
+    base: _Baseline = field(default_factory=_Baseline)
+    related: list[str] = field(default_factory=list)
+
+
+class _Pool:
+    """Sums shared by the windows of every series of one metric (the pooled over-dispersion)."""
+
+    def __init__(self, width: int) -> None:
+        self.sums = [0.0] * width
+
+
+class _Window:
+    """Sums over the not-masked days of [lo, hi) while both ends move forward and days get (un)masked.
+
+    With a pool, every change is mirrored into the pool's sums (the same columns summed over series).
+    """
+
+    def __init__(self, size: int, columns: Sequence[np.ndarray], days: int, pool: _Pool | None = None) -> None:
+        self.size = size
+        self.columns = [np.asarray(c, dtype=float).tolist() for c in columns]
+        self.sums = [0.0] * len(columns)
+        self.inside = [False] * days
+        self.pool = pool
+        self.lo = 0
+        self.hi = 0
+
+    def _add(self, d: int) -> None:
+        if not self.inside[d]:
+            self.inside[d] = True
+            for i, col in enumerate(self.columns):
+                self.sums[i] += col[d]
+                if self.pool is not None:
+                    self.pool.sums[i] += col[d]
+
+    def _remove(self, d: int) -> None:
+        if self.inside[d]:
+            self.inside[d] = False
+            for i, col in enumerate(self.columns):
+                self.sums[i] -= col[d]
+                if self.pool is not None:
+                    self.pool.sums[i] -= col[d]
+
+    def advance(self, t: int, start: int, masked: list[bool]) -> None:
+        lo = max(t - self.size, start)
+        for d in range(max(self.hi, lo), t):
+            if not masked[d]:
+                self._add(d)
+        for d in range(self.lo, min(lo, self.hi)):
+            self._remove(d)
+        self.lo, self.hi = lo, t
+
+    def mask(self, d: int) -> None:
+        self._remove(d)
+
+    def unmask(self, d: int) -> None:
+        if self.lo <= d < self.hi:
+            self._add(d)
+
+    def set(self, column: int, d: int, value: float) -> None:
+        """Set a day's value before it enters the window (values computed as the scan goes)."""
+        self.columns[column][d] = value
+
+
+class _SeriesScan:
+    """The causal day-by-day scan of one metric+slice series: baseline, rule tests, events.
+
+    Driven day by day (`advance` then `step`) in lockstep with the other series of its metric, so the
+    metric's pooled over-dispersion on day t uses every series' days before t.
+    """
+
+    def __init__(self, key: tuple[str, str, str], spec: MetricSpec, rules: Sequence[Rule], cfg: Rules,
+                 num: np.ndarray, num2: np.ndarray, den: np.ndarray, dow: np.ndarray,
+                 pooled_profile: np.ndarray | None, pool: _Pool | None = None) -> None:
+        self.key, self.spec, self.rules, self.cfg = key, spec, rules, cfg
+        self.b = cfg.baseline
+        self.num, self.num2, self.den = num, num2, den
+        self.T = len(num)
+        self.dow = dow.tolist()
+        self.dow_prefix = np.vstack([np.zeros(7), np.cumsum(np.eye(7)[dow], axis=0)]).tolist()
+        self.pooled = pooled_profile
+        self.cnum = np.concatenate([[0.0], np.cumsum(num)])
+        self.cnum2 = np.concatenate([[0.0], np.cumsum(num2)])
+        self.cden = np.concatenate([[0.0], np.cumsum(den)])
+        self.expected = [math.nan] * self.T  # counts: expected items per day, as of that day
+        self.level: list[float] = [math.nan] * self.T  # counts: baseline items per day before day t
+        self.factors: list[list[float] | None] = [None] * self.T  # counts: weekday factors before day t
+        self.snap: list[tuple[float, float, float, float] | None] = [None] * self.T  # baseline sums before t
+        self.cexp = [0.0] * (self.T + 1)
+        self.cvalid = [0] * (self.T + 1)
+        self.masked = [False] * self.T
+        self.flags: list[tuple[int, _Hit]] = []
+        self.events: list[_Event] = []
+        self.event: _Event | None = None
+        self.alpha = 0.0
+        nz = np.flatnonzero(den > 0)
+        self.first = int(nz[0]) if nz.size else self.T
+        self.base_start = self.first
+        self.valid_from = self.first  # windows start on or after it (after a re-baseline: the day after)
+        self.history_needed = self.b.min_history_days
+        self.lvl = _Window(self.b.window_days, [num, num2, den, np.ones(self.T)], self.T)
+        if spec.kind == COUNT:
+            onehot = [(np.asarray(self.dow) == w).astype(float) for w in range(7)]
+            self.lvl_dow = _Window(self.b.window_days, onehot, self.T)
+            self.prof = _Window(self.b.profile_days, [*(num * oh for oh in onehot), *onehot], self.T)
+            # NB2 moment terms per day: (x - E)^2 - x (1 + 1/m) and E^2 (1 + 1/m), filled as E becomes known
+            self.disp = _Window(self.b.overdispersion_days, [np.zeros(self.T), np.zeros(self.T)], self.T, pool)
+
+    # -- helpers
+    def _sum(self, prefix: np.ndarray | list, a: int, b: int) -> float:
+        """Sum over days [a, b] inclusive."""
+        return float(prefix[b + 1] - prefix[a])
+
+    def _windows(self) -> list[_Window]:
+        return [self.lvl, self.lvl_dow, self.prof, self.disp] if self.spec.kind == COUNT else [self.lvl]
+
+    def _mask(self, d: int) -> None:
+        if not self.masked[d]:
+            self.masked[d] = True
+            for w in self._windows():
+                w.mask(d)
+
+    def _unmask(self, d: int) -> None:
+        if self.masked[d]:
+            self.masked[d] = False
+            for w in self._windows():
+                w.unmask(d)
+
+    def advance(self, t: int) -> None:
+        if t < self.first:
+            return
+        for w in self._windows():
+            w.advance(t, self.base_start, self.masked)
+
+    def step(self, t: int, alpha: float = 0.0) -> None:
+        """Judge day t (after `advance(t)` of every series of the metric)."""
+        if t < self.first:
+            return
+        self.alpha = alpha
+        trusted = t - self.base_start >= self.history_needed
+        s = self.lvl.sums
+        self.snap[t] = (s[0], s[1], s[2], s[3])
+        if self.spec.kind == COUNT:
+            self._count_expectation(t)
+        hit = self._evaluate(t) if trusted else None
+        event = self.event
+        if hit is not None:
+            self.flags.append((t, hit))
+        if event is not None and not event.closed:
+            if hit is not None or self._still_elevated(t, event):
+                event.last = t
+                event.days_flagged += 1
+                if hit is not None:
+                    event.peak_score = max(event.peak_score, hit.score)
+            self._mask(t)
+            if t - event.last > self.cfg.cooldown_days:
+                event.closed, event.close_reason = True, "recovered"
+                for d in range(event.last + 1, t + 1):
+                    self._unmask(d)
+            elif event.last == t and t - event.onset + 1 >= self.b.rebaseline_after_days:
+                # A shift that lasted: accept it as the new normal instead of alerting on it for weeks.
+                event.closed, event.close_reason = True, "new_baseline"
+                self.base_start = event.onset
+                self.valid_from = t + 1
+                self.history_needed = self.b.rebaseline_after_days
+                for d in range(event.onset, t + 1):
+                    self._unmask(d)
+        elif hit is not None:
+            earliest = max(event.last + self.cfg.cooldown_days + 1 if event else self.first, self.valid_from)
+            onset = self._onset(t, hit.window, earliest)
+            self.event = _Event(*self.key, onset=onset, detected=t, last=t, hit=hit, peak_score=hit.score,
+                                base=self._baseline_snapshot(t, hit))
+            self.events.append(self.event)
+            for d in range(onset, t + 1):
+                self._mask(d)
+
+    def _still_elevated(self, t: int, event: _Event) -> bool:
+        """An open event goes on while the days since its onset (at most a week) stay above the frozen baseline."""
+        a = max(event.onset, t - CONTINUE_DAYS + 1)
+        return self._window_z(a, t, base_day=event.onset) >= CONTINUE_Z
+
+    def _window_z(self, a: int, b: int, base_day: int | None = None) -> float:
+        """Normal score of days [a, b] against the baseline as it stood before `base_day` (default a)."""
+        base_day = a if base_day is None else base_day
+        snap = self.snap[base_day]
+        if snap is None:
+            return -math.inf
+        expected = self._window_expected(a, b, base_day) if self.spec.kind == COUNT else None
+        return excess_z(self.spec.kind, self.spec.sign, self._sum(self.cnum, a, b), self._sum(self.cnum2, a, b),
+                        self._sum(self.cden, a, b), snap[0], snap[1], snap[2], expected,
+                        self._dispersion(b, expected or 0.0, b - a + 1))
+
+    # -- counts: weekday-seasonal expectation and dispersion
+    def _profile(self, t: int) -> list[float]:
+        sums = self.prof.sums
+        s_w, n_w = sums[0:7], sums[7:14]
+        total_n = sum(n_w)
+        q = self.pooled[t].tolist() if self.pooled is not None else [1.0] * 7
+        if total_n <= 0:
+            return q
+        mu = sum(s_w) / total_n
+        k = self.b.profile_prior
+        out = []
+        for w in range(7):
+            denom = n_w[w] * mu + k
+            out.append((s_w[w] + k * q[w]) / denom if denom > 0 else q[w])
+        return out
+
+    def _dispersion(self, t: int, expected: float, w: int) -> float:
+        """Variance / mean of a w-day sum: negative binomial (NB2) with the metric's pooled over-dispersion."""
+        return 1.0 + self.alpha * expected / max(w, 1)
+
+    def _count_expectation(self, t: int) -> None:
+        exp = math.nan
+        days = self.lvl.sums[3]
+        if days >= 7:
+            f = self._profile(t)
+            weight = sum(self.lvl_dow.sums[w] * f[w] for w in range(7))
+            if weight > 0:
+                self.level[t] = self.lvl.sums[0] / weight
+                self.factors[t] = f
+                exp = self.level[t] * f[self.dow[t]]
+        self.expected[t] = exp
+        valid = not math.isnan(exp)
+        self.cexp[t + 1] = self.cexp[t] + (exp if valid else 0.0)
+        self.cvalid[t + 1] = self.cvalid[t] + (1 if valid else 0)
+        if valid and exp > 0 and t - self.base_start >= self.history_needed:
+            inflate = 1.0 + 1.0 / max(days, 1.0)
+            # Winsorised at 5 standard deviations: a spike nobody flagged must not widen every later test.
+            cap = exp + 5.0 * math.sqrt(exp * (1.0 + self.alpha * exp))
+            x = min(float(self.num[t]), cap)
+            self.disp.set(0, t, (x - exp) ** 2 - x * inflate)
+            self.disp.set(1, t, exp * exp * inflate)
+
+    def _baseline_snapshot(self, t: int, hit: _Hit) -> _Baseline:
+        s = self.snap[t - hit.window + 1] or (0.0, 0.0, 0.0, 1.0)
+        phi = self._dispersion(t, hit.expected, hit.window) if self.spec.kind == COUNT else 1.0
+        return _Baseline(s[0], s[1], s[2], phi, s[3])
+
+    # -- rule tests
+    def _window_expected(self, a: int, b: int, base_day: int | None = None) -> float | None:
+        """Expected items over days [a, b] from the baseline as it stood before `base_day` (default a):
+        a window is judged against the weeks before it, not against days inside it."""
+        base_day = a if base_day is None else base_day
+        level, f = self.level[base_day], self.factors[base_day]
+        if f is None or math.isnan(level):
+            return None
+        lo, hi = self.dow_prefix[a], self.dow_prefix[b + 1]
+        return level * (f[0] * (hi[0] - lo[0]) + f[1] * (hi[1] - lo[1]) + f[2] * (hi[2] - lo[2])
+                        + f[3] * (hi[3] - lo[3]) + f[4] * (hi[4] - lo[4]) + f[5] * (hi[5] - lo[5])
+                        + f[6] * (hi[6] - lo[6]))
+
+    def _evaluate(self, t: int) -> _Hit | None:
+        best: _Hit | None = None
+        for rule in self.rules:
+            for w in rule.windows:
+                a = t - w + 1
+                if a < self.valid_from:
+                    continue
+                hit = self._test(rule, a, t)
+                if hit is not None and (best is None or hit.score > best.score):
+                    best = hit
+        return best
+
+    def _test(self, rule: Rule, a: int, b: int) -> _Hit | None:
+        kind, sign = self.spec.kind, self.spec.sign
+        x1 = self._sum(self.cnum, a, b)
+        x2 = self._sum(self.cnum2, a, b)
+        n1 = self._sum(self.cden, a, b)
+        w = b - a + 1
+        snap = self.snap[a]
+        if snap is None:
+            return None
+        if rule.type == "period_over_period":
+            pa = a - w
+            if pa < self.base_start:
+                return None
+            base = (self._sum(self.cnum, pa, a - 1), self._sum(self.cnum2, pa, a - 1), self._sum(self.cden, pa, a - 1))
+        else:
+            base = snap[:3]
+        expected = self._window_expected(a, b) if kind == COUNT else None
+        return test_window(kind, sign, rule, x1, x2, n1, *base, w=w, expected=expected,
+                           dispersion=self._dispersion(b, expected, w) if expected is not None else 1.0,
+                           baseline_days=snap[3])
+
+    def _onset(self, t: int, window: int, earliest: int) -> int:
+        """The start of the sub-window ending at t (up to the firing window) with the strongest excess."""
+        best_z, best_a = -math.inf, t
+        for length in range(1, window + 1):
+            a = t - length + 1
+            if a < earliest:
+                break
+            z = self._window_z(a, t)
+            if z > best_z:
+                best_z, best_a = z, a
+        return best_a
+
+
+def excess_z(kind: str, sign: int, x1: float, x2: float, n1: float, x0: float, x20: float, n0: float,
+             expected: float | None, dispersion: float = 1.0) -> float:
+    """A normal-approximation score of the window against the baseline, positive in the bad direction."""
+    if kind == COUNT:
+        if expected is None or expected <= 0:
+            return -math.inf
+        return sign * (x1 - expected) / math.sqrt(expected * dispersion)
+    if kind == RATE:
+        if n0 <= 0 or n1 <= 0 or x0 <= 0:
+            return -math.inf
+        exp = x0 * n1 / n0
+        return sign * (x1 - exp) / math.sqrt(exp)
+    if n1 <= 0 or n0 <= 0:
+        return -math.inf
+    if kind == NPS:
+        return sign * float(stats.nps_wald_test(x1, x2, n1, x0, x20, n0).z)
+    return sign * float(stats.two_proportion_test(x1, n1, x0, n0).z)
+
+
+def test_window(kind: str, sign: int, rule: Rule, x1: float, x2: float, n1: float, x0: float, x20: float,
+                n0: float, *, w: int, expected: float | None, dispersion: float, baseline_days: float) -> _Hit | None:
+    """Does this window pass the rule? Cheap gates first; the exact test only for the few that pass them."""
+    alt = "greater" if sign > 0 else "less"
+    if kind == COUNT:
+        if rule.type == "period_over_period":
+            exp = x0
+            if exp < rule.min_expected or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
+                return None
+            p = float(stats.poisson_rate_test(x1, 1.0, x0, 1.0, alt).p_value)
+        elif rule.type == "baseline":
+            if expected is None:
+                return None
+            exp = expected
+            if exp < rule.min_expected or exp <= 0 or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
+                return None
+            phi = dispersion * (1.0 + w / max(baseline_days, 1.0))
+            p = float(stats.count_tail_p(x1, exp, phi, alt))
+        else:
+            return None
+        return _hit(rule, w, x1, exp, p, exp)
+    if kind == RATE:
+        if n1 <= 0 or n0 <= 0 or rule.type == "threshold":
+            return None
+        exp = x0 * n1 / n0
+        if exp < rule.min_expected or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
+            return None
+        p = float(stats.poisson_rate_test(x1, n1, x0, n0, alt).p_value)
+        return _hit(rule, w, 100.0 * x1 / n1, 100.0 * x0 / n0, p, n1)
+    # NPS and proportions
+    if n1 < rule.min_n:
+        return None
+    if kind == NPS:
+        observed = float(stats.nps(x1, x2, n1))
+    else:
+        observed = 100.0 * x1 / n1
+    if rule.type == "threshold":
+        line = rule.above if sign > 0 else rule.below
+        if line is None:
+            return None
+        line_pts = 100.0 * line if kind == PROPORTION else line
+        if sign * (observed - line_pts) <= 0:
+            return None
+        if n0 < rule.min_n:
+            return None
+        base = float(stats.nps(x0, x20, n0)) if kind == NPS else 100.0 * x0 / n0
+        if sign * (base - line_pts) > 0:
+            return None  # already beyond the line before: a crossing rule, not a standing alarm
+        if kind == PROPORTION:
+            p = float(stats.proportion_above_test(x1, n1, line).p_value) if sign > 0 else float(
+                stats.proportion_above_test(n1 - x1, n1, 1 - line).p_value)
+        else:
+            value, var = stats.nps_adjusted(x1, x2, n1)
+            p = float(stats._p_from_z(np.asarray(sign * (value - line_pts) / math.sqrt(var)), "greater"))
+        return _hit(rule, w, observed, base, p, n1)
+    if n0 < rule.min_n:
+        return None
+    base = float(stats.nps(x0, x20, n0)) if kind == NPS else 100.0 * x0 / n0
+    if sign * (observed - base) < rule.min_delta:
+        return None
+    if kind == NPS:
+        p = float(stats.nps_wald_test(x1, x2, n1, x0, x20, n0, alt).p_value)
+    else:
+        p = float(stats.two_proportion_test(x1, n1, x0, n0, alt).p_value)
+    return _hit(rule, w, observed, base, p, n1)
+
+
+def _hit(rule: Rule, w: int, observed: float, expected: float, p: float, n: float) -> _Hit | None:
+    if p > rule.max_p_value:
+        return None
+    return _Hit(rule.name, w, observed, expected, p, float(stats.z_score(p)), n)
+
+
+def _pooled_profiles(series: pl.DataFrame, rules: Rules, dates: list[date]) -> dict[str, np.ndarray]:
+    """Per count metric and day: the whole feed's weekday factors over the trailing profile window."""
+    out: dict[str, np.ndarray] = {}
+    days = len(dates)
+    dow = np.array([d.weekday() for d in dates])
+    reference = "all" if "all" in rules.slices else next(iter(rules.slices))
+    for metric, spec in rules.metrics.items():
+        if spec.kind != COUNT:
+            continue
+        total = (
+            series.filter((pl.col("metric") == metric) & (pl.col("slice_type") == reference))
+            .group_by("date").agg(pl.col("num").sum()).sort("date")
+        )
+        values = np.zeros(days)
+        index = {d: i for i, d in enumerate(dates)}
+        for d, v in total.iter_rows():
+            values[index[d]] = v
+        c_sum = np.zeros((days + 1, 7))
+        c_cnt = np.zeros((days + 1, 7))
+        c_sum[1:, :] = np.cumsum(np.eye(7)[dow] * values[:, None], axis=0)
+        c_cnt[1:, :] = np.cumsum(np.eye(7)[dow], axis=0)
+        prof = np.ones((days, 7))
+        size = 2 * rules.baseline.profile_days  # the whole feed: 16 weeks, ~2x steadier than one slice's 8
+        for t in range(days):
+            lo = max(0, t - size)
+            s = c_sum[t] - c_sum[lo]
+            n = c_cnt[t] - c_cnt[lo]
+            if n.sum() > 0 and s.sum() > 0 and (n > 0).all():
+                mean_w = s / n
+                prof[t] = mean_w / (s.sum() / n.sum())
+        out[metric] = prof
+    return out
+
+
+def scan_series(series: pl.DataFrame, rules: Rules) -> tuple[list[_Event], dict[tuple[str, str, str], list]]:
+    """Run every rule over every series; events before explanation, plus the days each series flagged."""
+    if series.height == 0:
+        return [], {}
+    dates = pl.date_range(series["date"].min(), series["date"].max(), eager=True).to_list()
+    pooled = _pooled_profiles(series, rules, dates)
+    by_metric_slice: dict[tuple[str, str], list[Rule]] = {}
+    for rule in rules.rules:
+        for metric in rule.metrics:
+            for slice_type in rule.slice_types:
+                by_metric_slice.setdefault((metric, slice_type), []).append(rule)
+    wanted = pl.DataFrame(
+        [{"metric": m, "slice_type": s} for m, s in by_metric_slice],
+        schema={"metric": pl.String, "slice_type": pl.String},
+    )
+    subset = series.join(wanted, on=["metric", "slice_type"], how="semi").sort(
+        "metric", "slice_type", "slice_value", "date")
+    dow = np.array([d.weekday() for d in dates])
+    scans: dict[str, list[_SeriesScan]] = {}
+    pools: dict[str, _Pool] = {}
+    for key, part in subset.group_by(["metric", "slice_type", "slice_value"], maintain_order=True):
+        metric, slice_type, slice_value = (str(k) for k in key)
+        spec = rules.metrics[metric]
+        applicable = by_metric_slice[(metric, slice_type)]
+        if part.height != len(dates):
+            raise ValueError(f"series {key} does not cover every day; build it with build_daily_series")
+        num = part["num"].to_numpy().astype(float)
+        den = part["den"].to_numpy().astype(float)
+        pool = pools.setdefault(metric, _Pool(2))
+        # Every count series feeds the pooled dispersion; only those with enough volume are judged.
+        if spec.kind != COUNT and not _can_alert(spec, applicable, num, den):
+            continue
+        scan = _SeriesScan((metric, slice_type, slice_value), spec, applicable, rules, num,
+                           part["num2"].to_numpy().astype(float), den, dow, pooled.get(metric), pool)
+        scan.judged = _can_alert(spec, applicable, num, den)  # type: ignore[attr-defined]
+        scans.setdefault(metric, []).append(scan)
+    events: list[_Event] = []
+    flags: dict[tuple[str, str, str], list] = {}
+    max_alpha = rules.baseline.max_overdispersion
+    for metric, group in scans.items():
+        pool = pools[metric]
+        judged = [s for s in group if s.judged]  # type: ignore[attr-defined]
+        thin = [s for s in group if not s.judged]  # type: ignore[attr-defined]
+        for t in range(len(dates)):
+            for scan in group:
+                scan.advance(t)
+            num_sum, den_sum = pool.sums
+            alpha = min(max(num_sum / den_sum, 0.0), max_alpha) if den_sum > 0 else 0.0
+            for scan in judged:
+                scan.step(t, alpha)
+            for scan in thin:
+                if t >= scan.first and scan.spec.kind == COUNT:
+                    scan._count_expectation(t)
+        for scan in judged:
+            events.extend(scan.events)
+            if scan.flags:
+                flags[scan.key] = [(dates[t], h) for t, h in scan.flags]
+    for e in events:
+        e.dates = dates  # type: ignore[attr-defined]
+    return events, flags
+
+
+def _can_alert(spec: MetricSpec, rules: Sequence[Rule], num: np.ndarray, den: np.ndarray) -> bool:
+    """Skip series too thin for any rule's volume gate even at twice their average volume (speed only)."""
+    days = max(int((den > 0).sum()), 1)
+    widest = max(w for r in rules for w in r.windows)
+    if spec.kind == COUNT:
+        need = min(r.min_expected for r in rules)
+        return 2.0 * num.sum() / days * widest >= need
+    if spec.kind == RATE:
+        return num.sum() > 0
+    need = min(r.min_n for r in rules)
+    return 2.0 * den.sum() / days * widest >= need
+
+
+# ------------------------------------------------------------------------------------------- explanation
+def _slice_expr(slice_type: str, slice_value: str) -> pl.Expr:
+    return pl.col(f"slice:{slice_type}") == slice_value
+
+
+def _disjoint(a: _Event, b: _Event) -> bool:
+    return a.slice_type == b.slice_type and a.slice_value != b.slice_value
+
+
+def _retest(cfg: Rules, e: _Event, x1: float, x2: float, n1: float) -> bool:
+    """Would the event's first detection still fire with these window sums?"""
+    spec = cfg.metrics[e.metric]
+    rule = next(r for r in cfg.rules if r.name == e.hit.rule)
+    x0, x20, n0 = e.base.num, e.base.num2, e.base.den
+    if spec.kind == COUNT and rule.type == "baseline":
+        return test_window(COUNT, spec.sign, rule, x1, x2, n1, x0, x20, n0, w=e.hit.window,
+                           expected=e.hit.expected, dispersion=e.base.dispersion,
+                           baseline_days=e.base.days) is not None
+    if spec.kind == COUNT:  # period over period: the previous window is the baseline
+        return test_window(COUNT, spec.sign, rule, x1, x2, n1, e.hit.expected, 0.0, 0.0, w=e.hit.window,
+                           expected=None, dispersion=1.0, baseline_days=1.0) is not None
+    return test_window(spec.kind, spec.sign, rule, x1, x2, n1, x0, x20, n0, w=e.hit.window, expected=None,
+                       dispersion=1.0, baseline_days=1.0) is not None
+
+
+def _window_dates(e: _Event) -> tuple[date, date]:
+    dates = e.dates  # type: ignore[attr-defined]
+    return dates[e.detected - e.hit.window + 1], dates[e.detected]
+
+
+def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event]:
+    """Fold events that a stronger, overlapping event fully explains into it; return the primary events.
+
+    Strongest first (score); an event is explained when removing the overlapping primaries' excess items
+    from its window leaves its rule silent. Two events that explain each other (the same extra items seen as
+    negative feedback and as complaints, or a delivery spike that is all in one channel) keep the one the
+    configuration prefers: the more specific slice (`slice_priority`), then `metric_priority`.
+    """
+    if not events or rows.height == 0:
+        return events
+    slice_rank = {s: i for i, s in enumerate(cfg.slice_priority)}
+    metric_rank = {m: i for i, m in enumerate(cfg.metric_priority)}
+
+    def preference(e: _Event) -> tuple[int, int]:
+        return slice_rank.get(e.slice_type, 99), metric_rank.get(e.metric, 99)
+
+    order = sorted(events, key=lambda e: (-e.hit.score, preference(e)))
+    primaries: list[_Event] = []
+    for e in order:
+        lo, hi = _window_dates(e)
+        overlapping = [
+            p for p in primaries
+            if not _disjoint(p, e) and e.dates[p.onset] <= hi and lo <= e.dates[p.last]  # type: ignore[attr-defined]
+        ]
+        explained_by = _explained_by(e, overlapping, rows, cfg) if overlapping else None
+        if explained_by is None:
+            primaries.append(e)
+            continue
+        if preference(e) < preference(explained_by) and _explained_by(explained_by, [e], rows, cfg) is e:
+            primaries[primaries.index(explained_by)] = e
+            e.related.extend([_label(explained_by), *explained_by.related])
+            continue
+        explained_by.related.append(_label(e))
+    return primaries
+
+
+def _label(e: _Event) -> str:
+    return f"{e.metric}:{e.slice_type}={e.slice_value}"
+
+
+def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: Rules) -> _Event | None:
+    """The primary that accounts for most of e's excess, if together they account for all of it.
+
+    Each primary's items inside e's slice and window are set back to what e's baseline expects of them:
+    items a count (or return) anomaly added are removed; answers an NPS / share anomaly changed are put back
+    at their own baseline rates. If e's rule no longer fires on what is left, e is explained.
+    """
+    lo, hi = _window_dates(e)
+    spec = cfg.metrics[e.metric]
+    num_c, num2_c, den_c = flag_columns(e.metric)
+    in_slice = _slice_expr(e.slice_type, e.slice_value)
+    window = rows.filter(pl.col("_date").is_between(lo, hi) & in_slice)
+    dates = e.dates  # type: ignore[attr-defined]
+    history = rows.filter(
+        pl.col("_date").is_between(dates[max(0, e.onset - cfg.baseline.window_days)], dates[max(0, e.onset - 1)])
+        & in_slice
+    )
+    x1, x2, n1 = float(window[num_c].sum()), float(window[num2_c].sum()), float(window[den_c].sum())
+    x0, x20, n0 = e.base.num, e.base.num2, e.base.den
+    if spec.kind == COUNT:
+        expected_items = e.hit.expected
+    elif spec.kind == RATE:
+        expected_items = x0 * n1 / n0 if n0 > 0 else 0.0
+    else:
+        expected_items = 0.0
+    best, best_excess = None, 0.0
+    for p in primaries:
+        p_num, _, p_den = flag_columns(p.metric)
+        # The primary's items: counts and rates add items (p_num); NPS / shares change answers (p_den).
+        adds_items = cfg.metrics[p.metric].kind in (COUNT, RATE)
+        member = _slice_expr(p.slice_type, p.slice_value) & (pl.col(p_num if adds_items else p_den) > 0)
+        if spec.kind in (COUNT, RATE):
+            o_int = float(window.filter(member)[num_c].sum())
+            base_all = float(history[num_c].sum())
+            share = float(history.filter(member)[num_c].sum()) / base_all if base_all > 0 else 0.0
+            excess = max(0.0, o_int - share * expected_items)
+            x1 -= excess
+        else:
+            inside = window.filter(member & (pl.col(den_c) > 0))
+            n_int = float(inside[den_c].sum())
+            if n_int <= 0:
+                continue
+            b_in = history.filter(member & (pl.col(den_c) > 0))
+            if adds_items:
+                base_share = float(b_in[den_c].sum()) / max(float(history[den_c].sum()), 1.0)
+                h = min(1.0, max(0.0, n_int - base_share * n1) / n_int)
+                excess = h * n_int
+                x1 -= h * float(inside[num_c].sum())
+                x2 -= h * float(inside[num2_c].sum())
+                n1 -= h * n_int
+            else:
+                # Answers that changed value: put them back at their own baseline rates.
+                b_n = float(b_in[den_c].sum())
+                r1 = float(b_in[num_c].sum()) / b_n if b_n >= 10 else (x0 / n0 if n0 else 0.0)
+                r2 = float(b_in[num2_c].sum()) / b_n if b_n >= 10 else (x20 / n0 if n0 else 0.0)
+                new_x1 = x1 - float(inside[num_c].sum()) + n_int * r1
+                new_x2 = x2 - float(inside[num2_c].sum()) + n_int * r2
+                excess = abs(new_x1 - x1) + abs(new_x2 - x2)
+                x1, x2 = new_x1, new_x2
+        if excess > best_excess:
+            best, best_excess = p, excess
+    if best is None:
+        return None
+    return None if _retest(cfg, e, x1, x2, n1) else best
+
+
+# ------------------------------------------------------------------------------------------- output
+def anomaly_id(metric: str, slice_type: str, slice_value: str, first_detected: date) -> str:
+    """Stable id of an event: the same metric, slice and onset give the same id on every run."""
+    key = f"{metric}|{slice_type}|{slice_value}|{first_detected.isoformat()}"
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def sample_ids(rows: pl.DataFrame, e: _Event, k: int, lo: date, hi: date) -> list[str]:
+    """Up to k feedback ids behind the event: its metric's items in its slice and detection window."""
+    num_c, num2_c, den_c = flag_columns(e.metric)
+    frame = rows.filter(pl.col("_date").is_between(lo, hi) & _slice_expr(e.slice_type, e.slice_value))
+    if e.metric == "nps":
+        pick = pl.col(num2_c) > 0  # detractors behind an NPS drop
+    elif e.metric == "csat":
+        pick = (pl.col(den_c) > 0) & (pl.col(num_c) == 0)  # unsatisfied answers
+    else:
+        pick = pl.col(num_c) > 0
+    return frame.filter(pick & pl.col("feedback_id").is_not_null()).sort("feedback_id")["feedback_id"].head(k).to_list()
+
+
+def detect(
+    series: pl.DataFrame,
+    rules: Rules | None = None,
+    *,
+    feedback: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Anomaly events (ANOMALY_SCHEMA), one row per metric+slice event, strongest first.
+
+    With `feedback` (the frame the series came from), events explained by a stronger one are folded into it
+    and each event carries sample feedback ids.
+    """
+    rules = rules or load_rules()
+    events, _ = scan_series(series, rules)
+    rows = feedback_rows(feedback, rules) if feedback is not None else None
+    if rows is not None and rules.explain:
+        events = explain(events, rows, rules)
+    out = []
+    for e in events:
+        dates = e.dates  # type: ignore[attr-defined]
+        lo, hi = _window_dates(e)
+        first = dates[e.onset]
+        samples = sample_ids(rows, e, rules.sample_ids, dates[e.onset], hi) if rows is not None else []
+        out.append({
+            "anomaly_id": anomaly_id(e.metric, e.slice_type, e.slice_value, first),
+            "metric": e.metric,
+            "slice_type": e.slice_type,
+            "slice_value": e.slice_value,
+            "window_start": lo,
+            "window_end": hi,
+            "observed": e.hit.observed,
+            "expected": e.hit.expected,
+            "score": round(e.hit.score, 3),
+            "p_value": e.hit.p_value,
+            "severity": rules.severity_of(e.hit.score),
+            "rule": e.hit.rule,
+            "first_detected": first,
+            "detected_on": dates[e.detected],
+            "last_seen": dates[e.last],
+            "is_open": not e.closed,
+            "close_reason": e.close_reason,
+            "days_flagged": e.days_flagged,
+            "peak_score": round(e.peak_score, 3),
+            "n": e.hit.n,
+            "related": "; ".join(sorted(set(e.related))) or None,
+            "sample_feedback_ids": "; ".join(samples) or None,
+        })
+    frame = pl.DataFrame(out, schema=ANOMALY_SCHEMA)
+    return frame.sort(["first_detected", "score"], descending=[False, True])
+
+
+def detect_feedback(
+    feedback: pl.DataFrame,
+    rules: Rules | None = None,
+    *,
+    sales: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Series and anomaly events from a fct_feedback-like frame in one call."""
+    rules = rules or load_rules()
+    series = build_daily_series(feedback, rules, sales=sales)
+    return series, detect(series, rules, feedback=feedback)
+
+
+# ------------------------------------------------------------------------------------------- evaluation
+@dataclass
+class Evaluation:
+    """Precision and recall of detected events against injected anomalies.
+
+    Matching rule: an injected anomaly (metric, slice_type, slice_value, [start_date, end_date]) is found by
+    the FIRST event on the same metric+slice whose first_detected lies within [start_date, end_date]; every
+    other event is a false positive (including a second event for the same injected anomaly: a level shift
+    that alerts twice counts one hit and one false alarm).
+    """
+
+    injected: int
+    events: int
+    true_positives: int
+    found: list[dict]
+    missed: list[dict]
+    false_positives: list[dict]
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.events if self.events else 1.0
+
+    @property
+    def recall(self) -> float:
+        return len(self.found) / self.injected if self.injected else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "injected": self.injected, "events": self.events, "true_positives": self.true_positives,
+            "false_positives": len(self.false_positives), "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4), "found": self.found, "missed": self.missed,
+            "false_positive_events": self.false_positives,
+        }
+
+
+def evaluate(anomalies: pl.DataFrame, injected: Iterable[Mapping[str, Any]]) -> Evaluation:
+    """Match anomaly events to injected anomalies (see Evaluation for the rule)."""
+    truth = []
+    for a in injected:
+        slice_type, slice_value = canonical_slice(str(a.get("slice_type") or "all"), a.get("slice_value"))
+        truth.append({
+            "kind": a.get("kind"),
+            "metric": canonical_metric(str(a["metric"])),
+            "slice_type": slice_type,
+            "slice_value": slice_value,
+            "start_date": _as_date(a["start_date"]),
+            "end_date": _as_date(a.get("end_date") or a["start_date"]),
+            "magnitude": a.get("magnitude"),
+        })
+    events = anomalies.sort("first_detected").to_dicts() if anomalies.height else []
+    used: set[int] = set()
+    found, missed = [], []
+    for t in truth:
+        match = next(
+            (i for i, e in enumerate(events)
+             if i not in used and e["metric"] == t["metric"] and e["slice_type"] == t["slice_type"]
+             and e["slice_value"] == t["slice_value"] and t["start_date"] <= e["first_detected"] <= t["end_date"]),
+            None,
+        )
+        if match is None:
+            missed.append(_jsonable(t))
+        else:
+            used.add(match)
+            found.append({**_jsonable(t), "anomaly_id": events[match]["anomaly_id"],
+                          "first_detected": events[match]["first_detected"].isoformat(),
+                          "score": events[match]["score"]})
+    fps = [
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in e.items()
+         if k in ("anomaly_id", "metric", "slice_type", "slice_value", "first_detected", "last_seen", "rule",
+                  "observed", "expected", "score")}
+        for i, e in enumerate(events) if i not in used
+    ]
+    return Evaluation(len(truth), len(events), len(used), found, missed, fps)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _jsonable(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}

@@ -1,0 +1,2 @@
+-- One row per calendar month (UTC) and product (plus an all-products row): return rate and top return reasons (macro returns_mart).
+{{ cfm.returns_mart('month') }}

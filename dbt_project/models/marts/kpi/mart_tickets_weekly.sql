@@ -1,0 +1,2 @@
+-- One row per ISO week (Monday to Sunday, UTC) and breakdown: ticket first-response and resolution times (median, p90) and SLA compliance (macro tickets_mart).
+{{ cfm.tickets_mart('week') }}

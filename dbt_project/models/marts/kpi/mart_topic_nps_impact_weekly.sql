@@ -1,0 +1,2 @@
+-- One row per ISO week (Monday to Sunday, UTC), breakdown and topic: topic impact on NPS (macro topic_nps_impact_mart).
+{{ cfm.topic_nps_impact_mart('week') }}

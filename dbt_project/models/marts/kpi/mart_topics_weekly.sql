@@ -1,0 +1,2 @@
+-- One row per ISO week (Monday to Sunday, UTC), breakdown and primary topic: feedback volume and sentiment mix by primary topic (macro topics_mart).
+{{ cfm.topics_mart('week') }}

@@ -1,0 +1,25 @@
+-- One row per App Store customer review: the latest landed version, created time in UTC.
+with source as (
+    select * from {{ source('appstore', 'reviews') }}
+),
+
+typed as (
+    select
+        id as review_id,
+        cast(rating as integer) as rating,
+        title,
+        nullif(trim(body), '') as body,
+        reviewer_nickname,
+        {{ to_utc('created_date') }} as created_at,
+        upper(trim(territory)) as territory,
+        _loaded_at
+    from source
+),
+
+latest as (
+    select *
+    from typed
+    qualify row_number() over (partition by review_id order by _loaded_at desc) = 1
+)
+
+select * from latest

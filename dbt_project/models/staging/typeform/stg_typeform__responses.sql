@@ -1,0 +1,28 @@
+-- One row per Typeform response: the latest landed version, answers by field ref, timestamps in UTC.
+with source as (
+    select * from {{ source('typeform', 'responses') }}
+),
+
+typed as (
+    select
+        response_id,
+        nullif(trim(customer_id), '') as customer_id,
+        nullif(lower(trim(email)), '') as customer_email,
+        nullif(trim(product_id), '') as product_id,
+        {{ to_utc('submitted_at') }} as submitted_at,
+        cast(nps as integer) as nps_score,
+        cast(csat as integer) as csat_score,
+        cast(ces as integer) as ces_score,
+        nullif(trim(comment), '') as comment,
+        nullif(lower(trim(language)), '') as language,
+        _loaded_at
+    from source
+),
+
+latest as (
+    select *
+    from typed
+    qualify row_number() over (partition by response_id order by _loaded_at desc) = 1
+)
+
+select * from latest

@@ -1,0 +1,6 @@
+{#- Every row (optionally only those matching `where`) satisfies the SQL boolean `expression`. -#}
+{% test expression_is_true(model, expression, column_name=none) %}
+select *
+from {{ model }}
+where not ({{ expression }})
+{% endtest %}

@@ -1,0 +1,78 @@
+"""The partition window a run passes to dbt and the CLI backfill range: pure functions, hand-worked cases."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+import typer
+
+from orchestration.assets.dbt import build_args
+from orchestration.cli_ops import backfill_range
+from orchestration.partitions import DBT_MAX_DATE, DBT_MIN_DATE, daily_partitions, range_tags, window_vars
+
+FIRST = date(2025, 1, 1)  # start of the first partition
+LAST_END = date(2026, 11, 23)  # end of the last partition (the last complete day is 2026-11-22)
+
+
+def vars_for(start: date, end: date, **kwargs) -> dict:
+    return window_vars(start, end, first_start=FIRST, last_end=LAST_END, **kwargs)
+
+
+def test_a_backfilled_week_rebuilds_exactly_its_half_open_window():
+    assert vars_for(date(2026, 10, 1), date(2026, 10, 8)) == {
+        "min_date": "2026-10-01", "max_date": "2026-10-08", "window_rebuild": True,
+    }
+
+
+def test_one_day_from_datetimes_as_dagster_gives_them():
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    assert vars_for(start, datetime(2026, 10, 2, tzinfo=UTC))["max_date"] == "2026-10-02"
+
+
+def test_the_first_partition_is_open_towards_the_past():
+    assert vars_for(FIRST, date(2025, 1, 2)) == {
+        "min_date": DBT_MIN_DATE, "max_date": "2025-01-02", "window_rebuild": True,
+    }
+
+
+def test_the_last_partition_is_open_towards_the_future():
+    assert vars_for(date(2026, 11, 22), LAST_END) == {
+        "min_date": "2026-11-22", "max_date": DBT_MAX_DATE, "window_rebuild": True,
+    }
+
+
+def test_every_partition_or_a_scheduled_run_is_an_incremental_catch_up():
+    catch_up = {"min_date": DBT_MIN_DATE, "max_date": DBT_MAX_DATE, "window_rebuild": False}
+    assert vars_for(FIRST, LAST_END) == catch_up
+    assert vars_for(date(2026, 11, 22), LAST_END, catch_up=True) == catch_up
+
+
+def test_an_empty_window_is_refused():
+    with pytest.raises(ValueError, match="empty window"):
+        vars_for(date(2026, 10, 2), date(2026, 10, 2))
+
+
+def test_dbt_arguments_carry_the_window_as_json_vars():
+    assert build_args() == ["build"]
+    args = build_args(vars_for(date(2026, 10, 1), date(2026, 10, 8)))
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {"min_date": "2026-10-01", "max_date": "2026-10-08", "window_rebuild": True}
+
+
+def test_a_range_run_is_tagged_like_a_single_run_backfill():
+    assert range_tags("2026-10-01", "2026-10-07") == {
+        "dagster/asset_partition_range_start": "2026-10-01",
+        "dagster/asset_partition_range_end": "2026-10-07",
+    }
+
+
+def test_backfill_range_accepts_existing_days_and_refuses_the_rest():
+    first = date.fromisoformat(daily_partitions.get_first_partition_key())
+    last = date.fromisoformat(daily_partitions.get_last_partition_key())
+    assert backfill_range(first, last) == (first.isoformat(), last.isoformat())
+    with pytest.raises(typer.BadParameter, match="before"):
+        backfill_range(last, first)
+    with pytest.raises(typer.BadParameter, match="partitions run from"):
+        backfill_range(first, date.today())  # today is not over: not a partition yet
