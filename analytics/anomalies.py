@@ -50,6 +50,13 @@ RETURN_CHANNELS = ("shopify", "returns_export")
 # frozen baseline: weaker than opening it, so a level shift is one long event, not a flicker of alerts.
 CONTINUE_DAYS = 7
 CONTINUE_Z = 2.0
+# An event is named instead of the one it explains only if nothing significant is left of the other.
+NO_EVIDENCE_Z = 2.0
+# ... and a stronger event explains a weaker one only if it accounts for at least half of its excess.
+MIN_EXPLAINED_SHARE = 0.5
+# A count anomaly of lift L explains up to LIFT_TOLERANCE * (L - 1) times the expected items of a cell inside
+# it: extra items rarely follow the slice's usual mix exactly (a ticket surge is heavier on delivery).
+LIFT_TOLERANCE = 3.0
 
 # Names other tools (the generator's truth file, a user's YAML) use for our metrics and slice types.
 METRIC_ALIASES = {
@@ -126,6 +133,7 @@ class Rule:
     min_ratio: float = 1.5
     min_delta: float = 8.0
     min_expected: float = 5.0
+    min_observed: float = 0.0
     min_n: float = 30.0
     above: float | None = None
     below: float | None = None
@@ -416,33 +424,27 @@ class _Pool:
 class _Window:
     """Sums over the not-masked days of [lo, hi) while both ends move forward and days get (un)masked.
 
-    With a pool, every change is mirrored into the pool's sums (the same columns summed over series).
+    Subclasses say what one day adds (`_apply(d, sign)`); this class keeps which days are inside.
     """
 
-    def __init__(self, size: int, columns: Sequence[np.ndarray], days: int, pool: _Pool | None = None) -> None:
+    def __init__(self, size: int, days: int) -> None:
         self.size = size
-        self.columns = [np.asarray(c, dtype=float).tolist() for c in columns]
-        self.sums = [0.0] * len(columns)
         self.inside = [False] * days
-        self.pool = pool
         self.lo = 0
         self.hi = 0
+
+    def _apply(self, d: int, sign: float) -> None:
+        raise NotImplementedError
 
     def _add(self, d: int) -> None:
         if not self.inside[d]:
             self.inside[d] = True
-            for i, col in enumerate(self.columns):
-                self.sums[i] += col[d]
-                if self.pool is not None:
-                    self.pool.sums[i] += col[d]
+            self._apply(d, 1.0)
 
     def _remove(self, d: int) -> None:
         if self.inside[d]:
             self.inside[d] = False
-            for i, col in enumerate(self.columns):
-                self.sums[i] -= col[d]
-                if self.pool is not None:
-                    self.pool.sums[i] -= col[d]
+            self._apply(d, -1.0)
 
     def advance(self, t: int, start: int, masked: list[bool]) -> None:
         lo = max(t - self.size, start)
@@ -460,9 +462,53 @@ class _Window:
         if self.lo <= d < self.hi:
             self._add(d)
 
-    def set(self, column: int, d: int, value: float) -> None:
-        """Set a day's value before it enters the window (values computed as the scan goes)."""
-        self.columns[column][d] = value
+
+class _LevelWindow(_Window):
+    """Baseline sums: [numerator, second numerator, denominator, days] and days per weekday."""
+
+    def __init__(self, size: int, num: list[float], num2: list[float], den: list[float], dow: list[int]) -> None:
+        super().__init__(size, len(num))
+        self.num, self.num2, self.den, self.dow = num, num2, den, dow
+        self.sums = [0.0, 0.0, 0.0, 0.0]
+        self.n_w = [0.0] * 7
+
+    def _apply(self, d: int, sign: float) -> None:
+        s = self.sums
+        s[0] += sign * self.num[d]
+        s[1] += sign * self.num2[d]
+        s[2] += sign * self.den[d]
+        s[3] += sign
+        self.n_w[self.dow[d]] += sign
+
+
+class _ProfileWindow(_Window):
+    """Items and days per weekday (a slice's own weekday profile)."""
+
+    def __init__(self, size: int, num: list[float], dow: list[int]) -> None:
+        super().__init__(size, len(num))
+        self.num, self.dow = num, dow
+        self.s_w = [0.0] * 7
+        self.n_w = [0.0] * 7
+
+    def _apply(self, d: int, sign: float) -> None:
+        w = self.dow[d]
+        self.s_w[w] += sign * self.num[d]
+        self.n_w[w] += sign
+
+
+class _DispersionWindow(_Window):
+    """NB2 moment terms of the days, mirrored into the metric's pool (set as each day's expectation is known)."""
+
+    def __init__(self, size: int, days: int, pool: _Pool | None) -> None:
+        super().__init__(size, days)
+        self.a = [0.0] * days
+        self.b = [0.0] * days
+        self.pool = pool
+
+    def _apply(self, d: int, sign: float) -> None:
+        if self.pool is not None:
+            self.pool.sums[0] += sign * self.a[d]
+            self.pool.sums[1] += sign * self.b[d]
 
 
 class _SeriesScan:
@@ -501,13 +547,15 @@ class _SeriesScan:
         self.base_start = self.first
         self.valid_from = self.first  # windows start on or after it (after a re-baseline: the day after)
         self.history_needed = self.b.min_history_days
-        self.lvl = _Window(self.b.window_days, [num, num2, den, np.ones(self.T)], self.T)
+        self.num_l = num.astype(float).tolist()
+        self.lvl = _LevelWindow(self.b.window_days, self.num_l, num2.astype(float).tolist(),
+                                den.astype(float).tolist(), self.dow)
+        self.windows_list: list[_Window] = [self.lvl]
         if spec.kind == COUNT:
-            onehot = [(np.asarray(self.dow) == w).astype(float) for w in range(7)]
-            self.lvl_dow = _Window(self.b.window_days, onehot, self.T)
-            self.prof = _Window(self.b.profile_days, [*(num * oh for oh in onehot), *onehot], self.T)
+            self.prof = _ProfileWindow(self.b.profile_days, self.num_l, self.dow)
             # NB2 moment terms per day: (x - E)^2 - x (1 + 1/m) and E^2 (1 + 1/m), filled as E becomes known
-            self.disp = _Window(self.b.overdispersion_days, [np.zeros(self.T), np.zeros(self.T)], self.T, pool)
+            self.disp = _DispersionWindow(self.b.overdispersion_days, self.T, pool)
+            self.windows_list += [self.prof, self.disp]
 
     # -- helpers
     def _sum(self, prefix: np.ndarray | list, a: int, b: int) -> float:
@@ -515,7 +563,7 @@ class _SeriesScan:
         return float(prefix[b + 1] - prefix[a])
 
     def _windows(self) -> list[_Window]:
-        return [self.lvl, self.lvl_dow, self.prof, self.disp] if self.spec.kind == COUNT else [self.lvl]
+        return self.windows_list
 
     def _mask(self, d: int) -> None:
         if not self.masked[d]:
@@ -567,6 +615,8 @@ class _SeriesScan:
                 self.valid_from = t + 1
                 self.history_needed = self.b.rebaseline_after_days
                 for d in range(event.onset, t + 1):
+                    if self.spec.kind == COUNT:  # residuals against the old level say nothing about noise
+                        self.disp.a[d] = self.disp.b[d] = 0.0
                     self._unmask(d)
         elif hit is not None:
             earliest = max(event.last + self.cfg.cooldown_days + 1 if event else self.first, self.valid_from)
@@ -595,8 +645,7 @@ class _SeriesScan:
 
     # -- counts: weekday-seasonal expectation and dispersion
     def _profile(self, t: int) -> list[float]:
-        sums = self.prof.sums
-        s_w, n_w = sums[0:7], sums[7:14]
+        s_w, n_w = self.prof.s_w, self.prof.n_w
         total_n = sum(n_w)
         q = self.pooled[t].tolist() if self.pooled is not None else [1.0] * 7
         if total_n <= 0:
@@ -618,7 +667,9 @@ class _SeriesScan:
         days = self.lvl.sums[3]
         if days >= 7:
             f = self._profile(t)
-            weight = sum(self.lvl_dow.sums[w] * f[w] for w in range(7))
+            n_w = self.lvl.n_w
+            weight = (n_w[0] * f[0] + n_w[1] * f[1] + n_w[2] * f[2] + n_w[3] * f[3] + n_w[4] * f[4]
+                      + n_w[5] * f[5] + n_w[6] * f[6])
             if weight > 0:
                 self.level[t] = self.lvl.sums[0] / weight
                 self.factors[t] = f
@@ -631,9 +682,9 @@ class _SeriesScan:
             inflate = 1.0 + 1.0 / max(days, 1.0)
             # Winsorised at 5 standard deviations: a spike nobody flagged must not widen every later test.
             cap = exp + 5.0 * math.sqrt(exp * (1.0 + self.alpha * exp))
-            x = min(float(self.num[t]), cap)
-            self.disp.set(0, t, (x - exp) ** 2 - x * inflate)
-            self.disp.set(1, t, exp * exp * inflate)
+            x = min(self.num_l[t], cap)
+            self.disp.a[t] = (x - exp) ** 2 - x * inflate
+            self.disp.b[t] = exp * exp * inflate
 
     def _baseline_snapshot(self, t: int, hit: _Hit) -> _Baseline:
         s = self.snap[t - hit.window + 1] or (0.0, 0.0, 0.0, 1.0)
@@ -655,25 +706,41 @@ class _SeriesScan:
 
     def _evaluate(self, t: int) -> _Hit | None:
         best: _Hit | None = None
+        sums: dict[int, tuple[float, float, float, float | None]] = {}
+        count = self.spec.kind == COUNT
+        up = self.spec.sign > 0
         for rule in self.rules:
             for w in rule.windows:
                 a = t - w + 1
-                if a < self.valid_from:
+                if a < self.valid_from or self.snap[a] is None:
                     continue
-                hit = self._test(rule, a, t)
+                window = sums.get(w)
+                if window is None:
+                    x1 = float(self.cnum[t + 1] - self.cnum[a])
+                    window = sums[w] = (
+                        x1,
+                        float(self.cnum2[t + 1] - self.cnum2[a]),
+                        float(self.cden[t + 1] - self.cden[a]),
+                        self._window_expected(a, t) if count else None,
+                    )
+                if count and up and window[0] < max(rule.min_expected * rule.min_ratio, rule.min_observed):
+                    continue  # cannot pass the volume and ratio gates together (the common quiet day)
+                hit = self._test(rule, a, t, window)
                 if hit is not None and (best is None or hit.score > best.score):
                     best = hit
         return best
 
-    def _test(self, rule: Rule, a: int, b: int) -> _Hit | None:
+    def _test(self, rule: Rule, a: int, b: int,
+              window: tuple[float, float, float, float | None] | None = None) -> _Hit | None:
         kind, sign = self.spec.kind, self.spec.sign
-        x1 = self._sum(self.cnum, a, b)
-        x2 = self._sum(self.cnum2, a, b)
-        n1 = self._sum(self.cden, a, b)
-        w = b - a + 1
         snap = self.snap[a]
         if snap is None:
             return None
+        if window is None:
+            window = (self._sum(self.cnum, a, b), self._sum(self.cnum2, a, b), self._sum(self.cden, a, b),
+                      self._window_expected(a, b) if kind == COUNT else None)
+        x1, x2, n1, expected = window
+        w = b - a + 1
         if rule.type == "period_over_period":
             pa = a - w
             if pa < self.base_start:
@@ -681,7 +748,6 @@ class _SeriesScan:
             base = (self._sum(self.cnum, pa, a - 1), self._sum(self.cnum2, pa, a - 1), self._sum(self.cden, pa, a - 1))
         else:
             base = snap[:3]
-        expected = self._window_expected(a, b) if kind == COUNT else None
         return test_window(kind, sign, rule, x1, x2, n1, *base, w=w, expected=expected,
                            dispersion=self._dispersion(b, expected, w) if expected is not None else 1.0,
                            baseline_days=snap[3])
@@ -718,26 +784,46 @@ def excess_z(kind: str, sign: int, x1: float, x2: float, n1: float, x0: float, x
     return sign * float(stats.two_proportion_test(x1, n1, x0, n0).z)
 
 
+def _prescreen_z(max_p: float) -> float:
+    """A normal score below which no exact count test can reach max_p (count tails are heavier than normal's,
+    so the exact test needs a larger z; 0.85 leaves room for the discreteness of small counts)."""
+    if max_p not in _Z_OF_P:
+        _Z_OF_P[max_p] = 0.85 * float(stats.z_score(max_p))
+    return _Z_OF_P[max_p]
+
+
+_Z_OF_P: dict[float, float] = {}
+
+
 def test_window(kind: str, sign: int, rule: Rule, x1: float, x2: float, n1: float, x0: float, x20: float,
                 n0: float, *, w: int, expected: float | None, dispersion: float, baseline_days: float) -> _Hit | None:
-    """Does this window pass the rule? Cheap gates first; the exact test only for the few that pass them."""
+    """Does this window pass the rule? Cheap gates first; the exact test only for the few that pass them.
+
+    counts:      observed vs expected (baseline) or vs the previous window (period over period); negative
+                 binomial / exact Poisson-rate p-value; gates min_expected and min_ratio.
+    rates:       exact Poisson rate test of x1 per n1 (units) vs the baseline's x0 per n0.
+    NPS, shares: adjusted-Wald / two-proportion z against the baseline (min_delta points, min_n answers);
+                 threshold rules also need the baseline on the right side of the line (a crossing) and the
+                 window significantly beyond both the line and the baseline.
+    """
     alt = "greater" if sign > 0 else "less"
     if kind == COUNT:
         if rule.type == "period_over_period":
-            exp = x0
-            if exp < rule.min_expected or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
-                return None
-            p = float(stats.poisson_rate_test(x1, 1.0, x0, 1.0, alt).p_value)
-        elif rule.type == "baseline":
-            if expected is None:
-                return None
-            exp = expected
-            if exp < rule.min_expected or exp <= 0 or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
-                return None
-            phi = dispersion * (1.0 + w / max(baseline_days, 1.0))
-            p = float(stats.count_tail_p(x1, exp, phi, alt))
+            exp, phi = x0, 1.0 + w / max(w, 1)  # two windows of the same length: both are estimates
+        elif rule.type == "baseline" and expected is not None:
+            exp, phi = expected, dispersion * (1.0 + w / max(baseline_days, 1.0))
         else:
             return None
+        if exp < rule.min_expected or exp <= 0 or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
+            return None
+        if sign > 0 and x1 < rule.min_observed:
+            return None
+        if sign * (x1 - exp) / math.sqrt(exp * phi) < _prescreen_z(rule.max_p_value):
+            return None
+        if rule.type == "period_over_period":
+            p = float(stats.poisson_rate_test(x1, 1.0, x0, 1.0, alt).p_value)
+        else:
+            p = float(stats.count_tail_p(x1, exp, phi, alt))
         return _hit(rule, w, x1, exp, p, exp)
     if kind == RATE:
         if n1 <= 0 or n0 <= 0 or rule.type == "threshold":
@@ -745,44 +831,46 @@ def test_window(kind: str, sign: int, rule: Rule, x1: float, x2: float, n1: floa
         exp = x0 * n1 / n0
         if exp < rule.min_expected or sign * (x1 - rule.min_ratio ** sign * exp) < 0:
             return None
+        if sign * (x1 - exp) / math.sqrt(exp * (1.0 + n1 / n0)) < _prescreen_z(rule.max_p_value):
+            return None
         p = float(stats.poisson_rate_test(x1, n1, x0, n0, alt).p_value)
         return _hit(rule, w, 100.0 * x1 / n1, 100.0 * x0 / n0, p, n1)
     # NPS and proportions
-    if n1 < rule.min_n:
+    if n1 < rule.min_n or n0 < rule.min_n:
         return None
     if kind == NPS:
-        observed = float(stats.nps(x1, x2, n1))
+        observed, base = 100.0 * (x1 - x2) / n1, 100.0 * (x0 - x20) / n0
+        z = sign * stats.nps_wald_z(x1, x2, n1, x0, x20, n0)
     else:
-        observed = 100.0 * x1 / n1
+        observed, base = 100.0 * x1 / n1, 100.0 * x0 / n0
+        z = sign * stats.two_proportion_z(x1, n1, x0, n0)
     if rule.type == "threshold":
         line = rule.above if sign > 0 else rule.below
         if line is None:
             return None
         line_pts = 100.0 * line if kind == PROPORTION else line
-        if sign * (observed - line_pts) <= 0:
+        # A crossing: beyond the line now, on the right side of it before, and a real rise, not noise.
+        if sign * (observed - line_pts) <= 0 or sign * (base - line_pts) > 0:
             return None
-        if n0 < rule.min_n:
+        if sign * (observed - base) < rule.min_delta:
             return None
-        base = float(stats.nps(x0, x20, n0)) if kind == NPS else 100.0 * x0 / n0
-        if sign * (base - line_pts) > 0:
-            return None  # already beyond the line before: a crossing rule, not a standing alarm
         if kind == PROPORTION:
-            p = float(stats.proportion_above_test(x1, n1, line).p_value) if sign > 0 else float(
-                stats.proportion_above_test(n1 - x1, n1, 1 - line).p_value)
+            k = x1 if sign > 0 else n1 - x1
+            q = line if sign > 0 else 1 - line
+            z_line = (k - n1 * q) / math.sqrt(n1 * q * (1 - q))
         else:
             value, var = stats.nps_adjusted(x1, x2, n1)
-            p = float(stats._p_from_z(np.asarray(sign * (value - line_pts) / math.sqrt(var)), "greater"))
-        return _hit(rule, w, observed, base, p, n1)
-    if n0 < rule.min_n:
-        return None
-    base = float(stats.nps(x0, x20, n0)) if kind == NPS else 100.0 * x0 / n0
-    if sign * (observed - base) < rule.min_delta:
-        return None
-    if kind == NPS:
-        p = float(stats.nps_wald_test(x1, x2, n1, x0, x20, n0, alt).p_value)
+            z_line = sign * (float(value) - line_pts) / math.sqrt(float(var))
+        z = min(z, z_line)
+    elif rule.type == "baseline":
+        if sign * (observed - base) < rule.min_delta:
+            return None
     else:
-        p = float(stats.two_proportion_test(x1, n1, x0, n0, alt).p_value)
-    return _hit(rule, w, observed, base, p, n1)
+        return None
+    p = stats.normal_sf(z)
+    if p > rule.max_p_value:
+        return None
+    return _Hit(rule.name, w, observed, base, p, z, n1)
 
 
 def _hit(rule: Rule, w: int, observed: float, expected: float, p: float, n: float) -> _Hit | None:
@@ -853,32 +941,25 @@ def scan_series(series: pl.DataFrame, rules: Rules) -> tuple[list[_Event], dict[
             raise ValueError(f"series {key} does not cover every day; build it with build_daily_series")
         num = part["num"].to_numpy().astype(float)
         den = part["den"].to_numpy().astype(float)
+        if not _can_alert(spec, applicable, num, den):
+            continue  # too thin for any volume gate (it would weigh nothing in the pooled dispersion either)
         pool = pools.setdefault(metric, _Pool(2))
-        # Every count series feeds the pooled dispersion; only those with enough volume are judged.
-        if spec.kind != COUNT and not _can_alert(spec, applicable, num, den):
-            continue
         scan = _SeriesScan((metric, slice_type, slice_value), spec, applicable, rules, num,
                            part["num2"].to_numpy().astype(float), den, dow, pooled.get(metric), pool)
-        scan.judged = _can_alert(spec, applicable, num, den)  # type: ignore[attr-defined]
         scans.setdefault(metric, []).append(scan)
     events: list[_Event] = []
     flags: dict[tuple[str, str, str], list] = {}
     max_alpha = rules.baseline.max_overdispersion
     for metric, group in scans.items():
         pool = pools[metric]
-        judged = [s for s in group if s.judged]  # type: ignore[attr-defined]
-        thin = [s for s in group if not s.judged]  # type: ignore[attr-defined]
         for t in range(len(dates)):
             for scan in group:
                 scan.advance(t)
             num_sum, den_sum = pool.sums
             alpha = min(max(num_sum / den_sum, 0.0), max_alpha) if den_sum > 0 else 0.0
-            for scan in judged:
+            for scan in group:
                 scan.step(t, alpha)
-            for scan in thin:
-                if t >= scan.first and scan.spec.kind == COUNT:
-                    scan._count_expectation(t)
-        for scan in judged:
+        for scan in group:
             events.extend(scan.events)
             if scan.flags:
                 flags[scan.key] = [(dates[t], h) for t, h in scan.flags]
@@ -936,7 +1017,7 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
     Strongest first (score); an event is explained when removing the overlapping primaries' excess items
     from its window leaves its rule silent. Two events that explain each other (the same extra items seen as
     negative feedback and as complaints, or a delivery spike that is all in one channel) keep the one the
-    configuration prefers: the more specific slice (`slice_priority`), then `metric_priority`.
+    configuration prefers (`slice_priority`, then `metric_priority`) if it leaves nothing of the other.
     """
     if not events or rows.height == 0:
         return events
@@ -958,11 +1039,35 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
         if explained_by is None:
             primaries.append(e)
             continue
-        if preference(e) < preference(explained_by) and _explained_by(explained_by, [e], rows, cfg) is e:
+        # The preferred one (a narrower slice, a score before a count) is named only if it leaves no evidence
+        # in the other at all: zendesk does not replace "all tickets" when the ticket export rose too.
+        if preference(e) < preference(explained_by) and _explained_by(
+                explained_by, [e], rows, cfg, fully=True) is e:
             primaries[primaries.index(explained_by)] = e
             e.related.extend([_label(explained_by), *explained_by.related])
             continue
         explained_by.related.append(_label(e))
+    # Second pass, weakest first: a primary accepted early (a narrow slice where the extra items bunched,
+    # scoring above the broad slice they belong to) folds into a later one that explains it.
+    folded = True
+    while folded:
+        folded = False
+        for e in sorted(primaries, key=lambda p: p.hit.score):
+            lo, hi = _window_dates(e)
+            others = [
+                p for p in primaries
+                if p is not e and not _disjoint(p, e) and e.dates[p.onset] <= hi  # type: ignore[attr-defined]
+                and lo <= e.dates[p.last]  # type: ignore[attr-defined]
+            ]
+            by = _explained_by(e, others, rows, cfg) if others else None
+            if by is None:
+                continue
+            if preference(e) < preference(by) and _explained_by(by, [e], rows, cfg, fully=True) is e:
+                continue  # e is the preferred name for the same items: it stays, by was folded into it
+            by.related.extend([_label(e), *e.related])
+            primaries.remove(e)
+            folded = True
+            break
     return primaries
 
 
@@ -970,12 +1075,14 @@ def _label(e: _Event) -> str:
     return f"{e.metric}:{e.slice_type}={e.slice_value}"
 
 
-def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: Rules) -> _Event | None:
+def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: Rules,
+                  fully: bool = False) -> _Event | None:
     """The primary that accounts for most of e's excess, if together they account for all of it.
 
     Each primary's items inside e's slice and window are set back to what e's baseline expects of them:
     items a count (or return) anomaly added are removed; answers an NPS / share anomaly changed are put back
-    at their own baseline rates. If e's rule no longer fires on what is left, e is explained.
+    at their own baseline rates. If e's rule no longer fires on what is left, e is explained; `fully`
+    asks more: no evidence left at all (normal score below NO_EVIDENCE_Z).
     """
     lo, hi = _window_dates(e)
     spec = cfg.metrics[e.metric]
@@ -987,6 +1094,11 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
         pl.col("_date").is_between(dates[max(0, e.onset - cfg.baseline.window_days)], dates[max(0, e.onset - 1)])
         & in_slice
     )
+    everything = rows.filter(pl.col("_date").is_between(lo, hi))
+    history_lo, history_hi = dates[max(0, e.onset - cfg.baseline.window_days)], dates[max(0, e.onset - 1)]
+    all_history = rows.filter(pl.col("_date").is_between(history_lo, history_hi))
+    window_days = (hi - lo).days + 1
+    history_days = max((history_hi - history_lo).days + 1, 1)
     x1, x2, n1 = float(window[num_c].sum()), float(window[num2_c].sum()), float(window[den_c].sum())
     x0, x20, n0 = e.base.num, e.base.num2, e.base.den
     if spec.kind == COUNT:
@@ -995,17 +1107,27 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
         expected_items = x0 * n1 / n0 if n0 > 0 else 0.0
     else:
         expected_items = 0.0
-    best, best_excess = None, 0.0
+    best, best_excess, total_excess = None, 0.0, 0.0
     for p in primaries:
         p_num, _, p_den = flag_columns(p.metric)
         # The primary's items: counts and rates add items (p_num); NPS / shares change answers (p_den).
         adds_items = cfg.metrics[p.metric].kind in (COUNT, RATE)
         member = _slice_expr(p.slice_type, p.slice_value) & (pl.col(p_num if adds_items else p_den) > 0)
+        if adds_items:
+            # A count anomaly scales its slice's items up by about its lift: of e's items that are also the
+            # primary's, only what that lift adds (with LIFT_TOLERANCE for an uneven mix of the extra items)
+            # is the primary's doing; a product's own 8x spike inside a 1.6x category is not the category's.
+            p_window = float(everything.filter(member).height)
+            p_history = float(all_history.filter(member).height)
+            lift = p_window / (p_history * window_days / history_days) if p_history > 0 else math.inf
         if spec.kind in (COUNT, RATE):
             o_int = float(window.filter(member)[num_c].sum())
             base_all = float(history[num_c].sum())
             share = float(history.filter(member)[num_c].sum()) / base_all if base_all > 0 else 0.0
-            excess = max(0.0, o_int - share * expected_items)
+            e_int = share * expected_items
+            excess = max(0.0, o_int - e_int)
+            if adds_items:
+                excess = min(excess, max(0.0, LIFT_TOLERANCE * e_int * (lift - 1.0)))
             x1 -= excess
         else:
             inside = window.filter(member & (pl.col(den_c) > 0))
@@ -1015,7 +1137,9 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             b_in = history.filter(member & (pl.col(den_c) > 0))
             if adds_items:
                 base_share = float(b_in[den_c].sum()) / max(float(history[den_c].sum()), 1.0)
-                h = min(1.0, max(0.0, n_int - base_share * n1) / n_int)
+                e_int = base_share * n1
+                extra = min(max(0.0, n_int - e_int), max(0.0, LIFT_TOLERANCE * e_int * (lift - 1.0)))
+                h = min(1.0, extra / n_int)
                 excess = h * n_int
                 x1 -= h * float(inside[num_c].sum())
                 x2 -= h * float(inside[num2_c].sum())
@@ -1029,11 +1153,38 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
                 new_x2 = x2 - float(inside[num2_c].sum()) + n_int * r2
                 excess = abs(new_x1 - x1) + abs(new_x2 - x2)
                 x1, x2 = new_x1, new_x2
+        total_excess += excess
         if excess > best_excess:
             best, best_excess = p, excess
     if best is None:
         return None
+    # A primary that only shaves a few items off a marginal detection does not explain it.
+    own_excess = _excess(cfg, e)
+    if own_excess > 0 and (total_excess / own_excess) < MIN_EXPLAINED_SHARE:
+        return None
+    if fully:
+        return best if _remainder_z(cfg, e, x1, x2, n1) < NO_EVIDENCE_Z else None
     return None if _retest(cfg, e, x1, x2, n1) else best
+
+
+def _excess(cfg: Rules, e: _Event) -> float:
+    """e's own excess in the units `_explained_by` removes: items (counts, rates) or answers moved (scores)."""
+    kind = cfg.metrics[e.metric].kind
+    if kind == COUNT:
+        return e.hit.observed - e.hit.expected
+    if kind == RATE:
+        return e.hit.n * (e.hit.observed - e.hit.expected) / 100.0
+    return abs(e.hit.observed - e.hit.expected) / 100.0 * e.hit.n
+
+
+def _remainder_z(cfg: Rules, e: _Event, x1: float, x2: float, n1: float) -> float:
+    """Normal score of what is left of e's first window against its baseline."""
+    spec = cfg.metrics[e.metric]
+    if spec.kind == COUNT:
+        rule = next(r for r in cfg.rules if r.name == e.hit.rule)
+        phi = 2.0 if rule.type == "period_over_period" else e.base.dispersion
+        return excess_z(COUNT, spec.sign, x1, x2, n1, 0.0, 0.0, 0.0, e.hit.expected, phi)
+    return excess_z(spec.kind, spec.sign, x1, x2, n1, e.base.num, e.base.num2, e.base.den, None)
 
 
 # ------------------------------------------------------------------------------------------- output
@@ -1124,9 +1275,11 @@ class Evaluation:
     """Precision and recall of detected events against injected anomalies.
 
     Matching rule: an injected anomaly (metric, slice_type, slice_value, [start_date, end_date]) is found by
-    the FIRST event on the same metric+slice whose first_detected lies within [start_date, end_date]; every
-    other event is a false positive (including a second event for the same injected anomaly: a level shift
-    that alerts twice counts one hit and one false alarm).
+    the first event on the same metric+slice whose first_detected lies within [start_date, end_date]; every
+    other event is a false positive (a second event for the same injected anomaly included: a level shift
+    that alerts twice counts one hit and one false alarm). With `match_related`, an event also stands for
+    the metric+slices folded into it (its `related` column: the same items seen through another metric or
+    slice, one alert for both); without it only the event's own metric+slice counts.
     """
 
     injected: int
@@ -1135,6 +1288,7 @@ class Evaluation:
     found: list[dict]
     missed: list[dict]
     false_positives: list[dict]
+    match_related: bool = True
 
     @property
     def precision(self) -> float:
@@ -1148,12 +1302,13 @@ class Evaluation:
         return {
             "injected": self.injected, "events": self.events, "true_positives": self.true_positives,
             "false_positives": len(self.false_positives), "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4), "found": self.found, "missed": self.missed,
-            "false_positive_events": self.false_positives,
+            "recall": round(self.recall, 4), "match_related": self.match_related, "found": self.found,
+            "missed": self.missed, "false_positive_events": self.false_positives,
         }
 
 
-def evaluate(anomalies: pl.DataFrame, injected: Iterable[Mapping[str, Any]]) -> Evaluation:
+def evaluate(anomalies: pl.DataFrame, injected: Iterable[Mapping[str, Any]], *,
+             match_related: bool = True) -> Evaluation:
     """Match anomaly events to injected anomalies (see Evaluation for the rule)."""
     truth = []
     for a in injected:
@@ -1168,29 +1323,46 @@ def evaluate(anomalies: pl.DataFrame, injected: Iterable[Mapping[str, Any]]) -> 
             "magnitude": a.get("magnitude"),
         })
     events = anomalies.sort("first_detected").to_dicts() if anomalies.height else []
+
+    def labels(e: dict, own_only: bool) -> set[str]:
+        own = {f"{e['metric']}:{e['slice_type']}={e['slice_value']}"}
+        if own_only or not e.get("related"):
+            return own
+        return own | set(str(e["related"]).split("; "))
+
     used: set[int] = set()
+    matched: dict[int, int] = {}
+    # Own metric+slice first, then (optionally) folded ones, so a folded label never steals an own match.
+    for own_only in (True, False) if match_related else (True,):
+        for ti, t in enumerate(truth):
+            if ti in matched:
+                continue
+            label = f"{t['metric']}:{t['slice_type']}={t['slice_value']}"
+            match = next(
+                (i for i, e in enumerate(events)
+                 if i not in used and label in labels(e, own_only)
+                 and t["start_date"] <= e["first_detected"] <= t["end_date"]),
+                None,
+            )
+            if match is not None:
+                used.add(match)
+                matched[ti] = match
     found, missed = [], []
-    for t in truth:
-        match = next(
-            (i for i, e in enumerate(events)
-             if i not in used and e["metric"] == t["metric"] and e["slice_type"] == t["slice_type"]
-             and e["slice_value"] == t["slice_value"] and t["start_date"] <= e["first_detected"] <= t["end_date"]),
-            None,
-        )
-        if match is None:
+    for ti, t in enumerate(truth):
+        if ti not in matched:
             missed.append(_jsonable(t))
-        else:
-            used.add(match)
-            found.append({**_jsonable(t), "anomaly_id": events[match]["anomaly_id"],
-                          "first_detected": events[match]["first_detected"].isoformat(),
-                          "score": events[match]["score"]})
+            continue
+        e = events[matched[ti]]
+        found.append({**_jsonable(t), "anomaly_id": e["anomaly_id"], "event_metric": e["metric"],
+                      "event_slice": f"{e['slice_type']}={e['slice_value']}",
+                      "first_detected": e["first_detected"].isoformat(), "score": e["score"]})
     fps = [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in e.items()
          if k in ("anomaly_id", "metric", "slice_type", "slice_value", "first_detected", "last_seen", "rule",
-                  "observed", "expected", "score")}
+                  "observed", "expected", "score", "related")}
         for i, e in enumerate(events) if i not in used
     ]
-    return Evaluation(len(truth), len(events), len(used), found, missed, fps)
+    return Evaluation(len(truth), len(events), len(used), found, missed, fps, match_related)
 
 
 def _as_date(value: Any) -> date:

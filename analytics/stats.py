@@ -14,6 +14,7 @@ p-values are one-sided when `alternative` is "greater" / "less", else two-sided.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +156,30 @@ def count_tail_p(observed, expected, dispersion=1.0, alternative: Alternative = 
     else:
         p = np.where(phi > 1.0 + 1e-6, st.nbinom.sf(o - 1, size, prob), st.poisson.sf(o - 1, mu))
     return _out(np.clip(p, MIN_P, 1.0))
+
+
+# ---------------------------------------------------------------- scalar fast paths (per-day scans)
+def normal_sf(z: float) -> float:
+    """P(Z >= z) for a standard normal, without scipy (a scan calls this hundreds of thousands of times)."""
+    return max(0.5 * math.erfc(z / math.sqrt(2.0)), MIN_P)
+
+
+def nps_wald_z(p1: float, d1: float, n1: float, p0: float, d0: float, n0: float) -> float:
+    """z of NPS1 - NPS0, adjusted Wald on both sides (scalar version of nps_wald_test)."""
+    a1, a0 = n1 + 3.0, n0 + 3.0
+    pp1, dd1 = (p1 + 0.75) / a1, (d1 + 0.75) / a1
+    pp0, dd0 = (p0 + 0.75) / a0, (d0 + 0.75) / a0
+    var = 1e4 * ((pp1 + dd1 - (pp1 - dd1) ** 2) / a1 + (pp0 + dd0 - (pp0 - dd0) ** 2) / a0)
+    return 100.0 * ((pp1 - dd1) - (pp0 - dd0)) / math.sqrt(var) if var > 0 else 0.0
+
+
+def two_proportion_z(x1: float, n1: float, x0: float, n0: float) -> float:
+    """Pooled two-proportion z of x1/n1 - x0/n0 (scalar version of two_proportion_test)."""
+    if n1 <= 0 or n0 <= 0:
+        return 0.0
+    pooled = (x1 + x0) / (n1 + n0)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    return (x1 / n1 - x0 / n0) / se if se > 0 else 0.0
 
 
 def adjust_for_multiple_tests(p_values: np.ndarray, method: str = "bh") -> np.ndarray:

@@ -76,7 +76,7 @@ def _has_audit(con: duckdb.DuckDBPyConnection) -> bool:
         con.execute(
             """select 1 from information_schema.tables where table_catalog = current_database()
                and table_schema = 'audit' and table_name = 'validation_results'"""
-        ).fetchone()
+        ).fetchall()
     )
 
 
@@ -84,13 +84,13 @@ def previous_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str) 
     """Rows of `table` at its last successful validation in an earlier run (None before the first)."""
     if not _has_audit(con):
         return None
-    row = con.execute(
+    rows = con.execute(
         """select row_count from audit.validation_results
            where table_name = ? and run_id <> ? and success and partition = '*'
            order by validated_at desc limit 1""",
         [table, run_id],
-    ).fetchone()
-    return int(row[0]) if row else None
+    ).fetchall()  # fetchall: DuckDB 2 keeps a half-read result open and refuses the next query
+    return int(rows[0][0]) if rows else None
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,8 @@ def generate(
     """
     if records < 0:
         raise ValueError("records must be >= 0")
+    if seed < 0:
+        raise ValueError("seed must be >= 0")
     if days < 1:
         raise ValueError("days must be >= 1")
     out_dir = Path(out_dir)

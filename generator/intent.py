@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from generator import text
+from generator import codes, text
 from generator.codes import (
     APPSTORE,
     COMPLAINT,
@@ -48,38 +48,14 @@ from generator.codes import (
 )
 from generator.entities import COUNTRY_OFFSET_MIN, WEEKDAY_FACTOR, Customers, Products
 
-CLASS_SENTIMENT = np.array([0, 2, 1, 1, 1], dtype=np.int8)  # NEG, POS, SUG, Q, RET(default)
-CLASS_TYPE = np.array([0, 2, 1, 3, 0], dtype=np.int8)
+CLASS_SENTIMENT = np.array(codes.CLASS_SENTIMENT, dtype=np.int8)  # RET rows take the note's sentiment instead
+CLASS_TYPE = np.array(codes.CLASS_TYPE, dtype=np.int8)
 
 # Local hour of day at which people write (index 0 = midnight): quiet nights, lunch and evening peaks.
-HOUR_WEIGHTS = np.array(
-    [
-        1.0,
-        0.6,
-        0.4,
-        0.3,
-        0.3,
-        0.5,
-        1.0,
-        2.0,
-        3.5,
-        5.0,
-        6.0,
-        6.0,
-        5.5,
-        5.5,
-        6.0,
-        6.0,
-        5.5,
-        5.0,
-        5.0,
-        6.0,
-        7.0,
-        7.0,
-        5.0,
-        2.5,
-    ]
-)
+# fmt: off
+HOUR_WEIGHTS = np.array([1.0, 0.6, 0.4, 0.3, 0.3, 0.5, 1.0, 2.0, 3.5, 5.0, 6.0, 6.0,
+                         5.5, 5.5, 6.0, 6.0, 5.5, 5.0, 5.0, 6.0, 7.0, 7.0, 5.0, 2.5])
+# fmt: on
 LANG_STICKINESS = 0.96  # share of a customer's items written in their preferred language
 EMOJI_ONLY_RATE = 0.004  # survey comments / posts that are emoji only (language 'other')
 

@@ -283,9 +283,7 @@ def _corrupt(t: pl.DataFrame, rng: np.random.Generator, res: LandingResult) -> p
             if k <= 0:
                 continue
             rows = np.sort(rng.choice(pool, size=k, replace=False))
-            kind[rows] = [ALL_KINDS.index(name) for name in names] * (k // len(names)) + [
-                ALL_KINDS.index(name) for name in names[: k % len(names)]
-            ]
+            kind[rows] = np.resize([ALL_KINDS.index(name) for name in names], k)  # kinds in turn
             value[rows] = rng.integers(0, len(BAD_TIMESTAMPS), k)
     has = pl.Series(kind >= 0)
     out = t.with_columns(

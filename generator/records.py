@@ -31,7 +31,6 @@ from generator.ids import B36, B62, encode, increasing, padded, token
 from generator.intent import Intent, World
 from generator.vocab import COUNTRIES
 
-UTC_US = pl.Datetime("us", "UTC")
 PRIORITIES = ("urgent", "high", "normal", "low")
 # P(priority) by intended urgency; normal-urgency items on "hot" topics lean high.
 PRIORITY_P = {

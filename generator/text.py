@@ -47,6 +47,7 @@ PATTERN_MIX = {
     POS: ((P_PLAIN, P_NEGATED, P_NOTBAD, P_REVERSE), (0.60, 0.15, 0.12, 0.13)),
 }
 CLOSER_RATE = 0.35
+COMPOSE_BLOCK = 1 << 18  # rows per vectorised block
 PII_RATE = 0.03
 
 
@@ -403,18 +404,25 @@ def compose(
     """
     n = len(lang)
     rows = np.flatnonzero(has_text)
-    sub_email = email.gather(pl.Series(rows, dtype=pl.Int64))
-    text, urg = _compose_rows(
-        rng,
-        lang[rows],
-        cls[rows],
-        topic[rows],
-        pk[rows],
-        note[rows],
-        sentiment[rows],
-        emoji_rate[rows],
-        sub_email,
-    )
+    # Work in blocks: bounded temporaries for millions of rows; the block size is fixed, so output is too.
+    texts, urgs = [], []
+    for lo in range(0, len(rows), COMPOSE_BLOCK):
+        r = rows[lo : lo + COMPOSE_BLOCK]
+        t, g = _compose_rows(
+            rng,
+            lang[r],
+            cls[r],
+            topic[r],
+            pk[r],
+            note[r],
+            sentiment[r],
+            emoji_rate[r],
+            email.gather(pl.Series(r, dtype=pl.Int64)),
+        )
+        texts.append(t)
+        urgs.append(g)
+    text = pl.concat(texts) if texts else pl.Series("text", [], dtype=pl.String)
+    urg = np.concatenate(urgs) if urgs else np.zeros(0, dtype=np.int8)
     urgency = np.zeros(n, dtype=np.int8)
     urgency[rows] = urg
     if len(rows) == n:

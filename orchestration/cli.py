@@ -89,3 +89,14 @@ def _report_run(result) -> None:
         console.print(f"[red]check failed: {c.asset_key.to_user_string()} {c.check_name}[/red]")
     for e in failed:
         console.print(f"[red]step failed: {e.step_key}: {e.event_specific_data.error.message.strip()[:500]}[/red]")
+
+
+def _register_subcommands() -> None:
+    """Commands owned by each area's module merge into `cfm` (each module defines a typer `app`)."""
+    from orchestration import cli_sources
+
+    for module in (cli_sources,):
+        app.add_typer(module.app)
+
+
+_register_subcommands()

@@ -31,13 +31,14 @@ def pull_sources(names: list[str], *, verbose: bool = False) -> list[dict]:
     from orchestration.source_registry import pull
     from warehouse import connect
 
-    if verbose:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # One line per page on stderr (records, cursor, retries); stdout keeps the summary.
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("connectors").setLevel(logging.INFO if verbose else logging.WARNING)
     rows = []
     with connect(get_settings().warehouse) as con:
         for name in names:
             started = time.perf_counter()
-            result = pull(name, con, log=console.print if verbose else None)
+            result = pull(name, con)
             rows.append(
                 {"source": name, **result.metadata(), "seconds": round(time.perf_counter() - started, 2)}
             )
@@ -49,7 +50,9 @@ def pull_sources(names: list[str], *, verbose: bool = False) -> list[dict]:
 )
 def pull_command(
     source: Annotated[list[SourceName], typer.Argument(help="Source object(s) to pull.", show_default=False)],
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose/--quiet", "-v/-q", help="Log every page (records, cursor, retries).")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     from connectors.http import SourceError

@@ -49,7 +49,7 @@ def _figure(*traces) -> go.Figure:
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
     fig.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 24, "t": 40, "b": 10},
         font={"family": FONT, "size": 12, "color": "#222"},
         # Legend top left: the mode bar (zoom, download) appears top right.
         legend={
@@ -115,7 +115,10 @@ def trend(metric: str, periods: dict[str, pl.DataFrame], grains: list[str], t: L
                 legendgroup="band",
             )
         )
-        custom = list(zip(df["ci_low"].to_list(), df["ci_high"].to_list(), df["n"].to_list(), strict=True))
+        notes = ["<br>" + t.t("partial_week") if p else "" for p in df["partial"].to_list()]
+        custom = list(
+            zip(df["ci_low"].to_list(), df["ci_high"].to_list(), df["n"].to_list(), notes, strict=True)
+        )
         fig.add_trace(
             go.Scatter(
                 x=x,
@@ -129,7 +132,7 @@ def trend(metric: str, periods: dict[str, pl.DataFrame], grains: list[str], t: L
                 hovertemplate=(
                     f"{period_label} %{{x|%Y-%m-%d}}<br>{t.t(metric)} %{{y:{fmt}}}<br>"
                     f"{t.t('ci95')} %{{customdata[0]:{fmt}}} – %{{customdata[1]:{fmt}}}<br>"
-                    f"{t.t('n')} = %{{customdata[2]:,}}<extra></extra>"
+                    f"{t.t('n')} = %{{customdata[2]:,}}%{{customdata[3]}}<extra></extra>"
                 ),
             )
         )
@@ -178,7 +181,8 @@ def trend(metric: str, periods: dict[str, pl.DataFrame], grains: list[str], t: L
         ]
     _layout(fig, 320, updatemenus=menus, hovermode="closest")
     fig.update_layout(margin={"t": 64})
-    fig.update_xaxes(type="date")
+    # Plotly's month names are English; the Chinese page gets numeric dates.
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d" if t.lang == "zh" else None)
     return fig
 
 
@@ -213,7 +217,7 @@ def sentiment_bars(frame: pl.DataFrame, labels: list, t: Labels, max_bars: int =
     rows = frame.height
     _layout(fig, 90 + 26 * rows, barmode="stack", bargap=0.25)
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 12})
-    fig.update_xaxes(title_text=t.t("items"))
+    fig.update_xaxes(title_text=t.t("items"), dtick=1 if max(totals) <= 5 else None)
     return fig
 
 
@@ -221,7 +225,8 @@ def sentiment_bars(frame: pl.DataFrame, labels: list, t: Labels, max_bars: int =
 
 
 def topic_impact(frame: pl.DataFrame, labels: list[str], t: Labels, max_bars: int = 12) -> go.Figure | None:
-    """NPS points each topic's detractor comments cost (how much NPS would rise without them), largest first."""
+    """NPS points each topic's detractor comments cost (how much NPS would rise without them), largest
+    first."""
     if frame.is_empty():
         return None
     frame = frame.with_columns(label=pl.Series(labels, dtype=pl.String)).filter(pl.col("impact") > 0)

@@ -361,7 +361,8 @@ def open_anomalies(db: Published) -> pl.DataFrame:
     """analytics.anomalies still open, most severe first; sample_feedback_ids split into a list of ids
     (the anomalies table stores them '; '-joined)."""
     ids = (
-        "list_filter(list_transform(string_split(coalesce(sample_feedback_ids, ''), ';'), lambda x: trim(x)), "
+        "list_filter(list_transform(string_split(coalesce(sample_feedback_ids, ''), ';'), "
+        "lambda x: trim(x)), "
         "lambda x: x <> '')"
     )
     sql = f"""select anomaly_id, metric, slice_type, slice_value, observed, expected, score, severity, rule,
@@ -396,7 +397,8 @@ def sla_compliance(db: Published, start: date, end: date) -> pl.DataFrame:
              from marts.mart_tickets_daily
              where dimension = 'sla_tier' and period_start between ? and ?
              group by 1 having sum(tickets_created) > 0
-             order by case tier when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end, tier"""
+             order by case tier when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end,
+                      tier"""
     return db.first(SLA, (sql, [start, end]))
 
 

@@ -60,7 +60,8 @@ class Kpi:
 
 @dataclass
 class Trend:
-    """Per grain ('week', 'day'): period, n, value, ci_low, ci_high, low_sample; periods with answers only."""
+    """Per grain ('week', 'day'): period, n, value, ci_low, ci_high, low_sample, partial (a week still
+    filling up); periods with answers only."""
 
     metric: str
     periods: dict[str, pl.DataFrame]
@@ -161,8 +162,10 @@ def trend(db: data.Published, metric: str, as_of: date) -> Trend:
     }
     periods = {}
     for grain, start in starts.items():
-        df = data.score_periods(db, metric, grain, start, as_of).filter(pl.col("n") > 0)
-        periods[grain] = with_scores(metric, df)
+        df = with_scores(metric, data.score_periods(db, metric, grain, start, as_of).filter(pl.col("n") > 0))
+        # The week holding the last day of data is still filling up: its point says so on hover.
+        last_day = pl.col("period") + timedelta(days=6 if grain == "week" else 0)
+        periods[grain] = df.with_columns(partial=last_day > as_of)
     return Trend(metric, periods)
 
 

@@ -338,6 +338,11 @@ def view(report: Report) -> dict:
         ),
         "channel_rows": _sentiment_rows(channels, channel_labels, channels["channel"].to_list()),
         "emerging_rows": _emerging_rows(report),
+        "emerging_columns": [
+            c
+            for c in ("recent", "baseline", "growth", "first_seen")
+            if report.emerging[c].null_count() < report.emerging.height
+        ],
         "emerging_published": "analytics.emerging_topics" in report.tables,
         "anomalies": _anomaly_rows(report),
         "anomalies_published": "analytics.anomalies" in report.tables,

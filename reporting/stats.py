@@ -5,7 +5,7 @@ window reads exactly like a day or a week of the marts:
 - NPS = 100·(P − D)/n; 95% interval NPS ± 1.96·√Var with the adjusted-Wald variance (REFERENCE §1, Rocks 2016,
   `analytics.stats.nps_adjusted`); a change is significant when |ΔNPS| > 1.96·√(Var₁ + Var₂).
 - CSAT = 100·satisfied/n with the Wilson score interval; change: pooled two-proportion z-test
-  (`analytics.stats.two_proportion_test`).
+  (`analytics.stats.two_proportion_z`).
 - CES = mean with the t-interval mean ± t(0.975, n−1)·s/√n; change: |Δ| > 1.96·√(s₁²/n₁ + s₂²/n₂).
 Intervals are clipped to the scale (−100…100, 0…100, 1…7): a two-answer window has no 173-point NPS.
 """
@@ -96,8 +96,8 @@ def change(
     if metric == "csat":
         if satisfied is None:
             return Change(delta, False)
-        result = analytics_stats.two_proportion_test(satisfied[0], current.n, satisfied[1], previous.n)
-        return Change(delta, abs(float(result.z)) > Z95)
+        z = analytics_stats.two_proportion_z(satisfied[0], current.n, satisfied[1], previous.n)
+        return Change(delta, abs(z) > Z95)
     if current.variance is None or previous.variance is None:
         return Change(delta, False)
     return Change(delta, abs(delta) > Z95 * math.sqrt(current.variance + previous.variance))

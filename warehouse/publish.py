@@ -265,7 +265,7 @@ def publish(
             con.execute(f"create schema {alias}.{_q(schema)}")
         for table, table_schema in schemas.items():
             con.execute(f"create table {_table_sql(table, alias)} as select * from {_table_sql(table)}")
-            rows = con.execute(f"select count(*) from {_table_sql(table, alias)}").fetchone()[0]
+            rows = con.execute(f"select count(*) from {_table_sql(table, alias)}").fetchall()[0][0]
             schema, name = table.split(".", 1)
             parquet = Path(PARQUET_DIR) / version / schema / f"{name}.parquet"
             (staging / PARQUET_DIR / schema).mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """The one-page HTML report, written from the publication right after it is swapped in.
 
-Reads only the published DuckDB file (CFM_PUBLISH_DIR/feedback.duckdb), so it shows audited numbers only, and
-writes `report.html` (English) and `report.zh.html` (Chinese) beside it. It does not touch the warehouse, so it
-takes no slot of the `warehouse` pool.
+Reads only the published DuckDB file (CFM_PUBLISH_DIR/feedback.duckdb), so it shows audited numbers only,
+and writes `report.html` (English) and `report.zh.html` (Chinese) beside it. It does not touch the warehouse,
+so it takes no slot of the `warehouse` pool.
 """
 
 import dagster as dg

@@ -7,7 +7,10 @@ resource built from `dg.EnvVar`, so no token shows in the UI; base URLs and the 
 """
 
 import json
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -47,6 +50,31 @@ def source_credentials() -> SourceCredentials:
     return SourceCredentials(**{name.lower(): dg.EnvVar(name) for name in SECRETS if os.environ.get(name)})
 
 
+class _ToDagster(logging.Handler):
+    """Forwards the connectors' log lines (one per page: records, cursor, retries) to the run's log."""
+
+    def __init__(self, log: dg.DagsterLogManager) -> None:
+        super().__init__(logging.INFO)
+        self.dagster_log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        emit = self.dagster_log.warning if record.levelno >= logging.WARNING else self.dagster_log.info
+        emit(record.getMessage())
+
+
+@contextmanager
+def connector_logs(log: dg.DagsterLogManager) -> Iterator[None]:
+    logger = logging.getLogger("connectors")
+    handler, level = _ToDagster(log), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _source_asset(source: ApiSource | FileSource) -> dg.AssetsDefinition:
     spec = source.spec
     kinds = {"duckdb", "python"} if isinstance(source, ApiSource) else {"duckdb", "csv"}
@@ -63,7 +91,7 @@ def _source_asset(source: ApiSource | FileSource) -> dg.AssetsDefinition:
     def _asset(
         context: dg.AssetExecutionContext, source_credentials: SourceCredentials
     ) -> dg.MaterializeResult:
-        with connect(get_settings().warehouse) as con:
+        with connect(get_settings().warehouse) as con, connector_logs(context.log):
             result = pull(source.name, con, env=source_credentials.env(), log=context.log.info)
         metadata = result.metadata()
         context.log.info(

@@ -14,10 +14,18 @@ from generator import AnomalySpec, generate, parse_anomaly
 
 RECORDS = 5000
 END = date(2026, 10, 31)
-TIME = {"survey_responses": "submitted_at", "social_posts": "created_at", "tickets": "created_at",
-        "returns": "requested_at"}
-KEY = {"survey_responses": ("survey", "response_id"), "social_posts": ("social", "post_id"),
-       "tickets": ("ticket", "ticket_id"), "returns": ("return", "return_id")}
+TIME = {
+    "survey_responses": "submitted_at",
+    "social_posts": "created_at",
+    "tickets": "created_at",
+    "returns": "requested_at",
+}
+KEY = {
+    "survey_responses": ("survey", "response_id"),
+    "social_posts": ("social", "post_id"),
+    "tickets": ("ticket", "ticket_id"),
+    "returns": ("return", "return_id"),
+}
 
 
 def test_parse_anomaly_full_and_defaults():
@@ -72,7 +80,13 @@ def _items(out: Path) -> pl.DataFrame:
     for name, ts in TIME.items():
         prefix, id_col = KEY[name]
         t = pl.read_parquet(out / "sandbox" / f"{name}.parquet")
-        system = "survey_tool" if name == "survey_responses" else "platform" if name == "social_posts" else "system"
+        system = (
+            "survey_tool"
+            if name == "survey_responses"
+            else "platform"
+            if name == "social_posts"
+            else "system"
+        )
         parts.append(
             t.select(
                 pl.concat_str([pl.lit(prefix + ":"), pl.col(id_col).cast(pl.String)]).alias("feedback_key"),
@@ -99,22 +113,36 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
 
 def _with(tmp_path_factory: pytest.TempPathFactory, *specs: str) -> tuple[pl.DataFrame, list[dict]]:
     out = tmp_path_factory.mktemp("anomaly")
-    summary = generate(RECORDS, seed=9, out_dir=out, anomalies=[parse_anomaly(s) for s in specs], end_date=END)
+    summary = generate(
+        RECORDS, seed=9, out_dir=out, anomalies=[parse_anomaly(s) for s in specs], end_date=END
+    )
     applied = json.loads((out / "truth" / "anomalies.json").read_text())
     assert applied == summary.anomalies
     return _items(out), applied
 
 
 def _changed_days(before: dict[date, int], after: dict[date, int]) -> dict[date, tuple[int, int]]:
-    return {d: (before.get(d, 0), after.get(d, 0)) for d in before.keys() | after.keys()
-            if before.get(d, 0) != after.get(d, 0)}
+    return {
+        d: (before.get(d, 0), after.get(d, 0))
+        for d in before.keys() | after.keys()
+        if before.get(d, 0) != after.get(d, 0)
+    }
 
 
 def test_spike_on_a_topic_changes_exactly_that_day(baseline, tmp_path_factory):
     items, applied = _with(tmp_path_factory, "spike:negative_feedback:topic=delivery:2026-10-01:1:4")
-    assert applied == [{"kind": "spike", "metric": "negative_feedback", "slice_type": "topic",
-                        "slice_value": "delivery", "start_date": "2026-10-01", "end_date": "2026-10-01",
-                        "magnitude": 4.0, "rows_added": applied[0]["rows_added"]}]
+    assert applied == [
+        {
+            "kind": "spike",
+            "metric": "negative_feedback",
+            "slice_type": "topic",
+            "slice_value": "delivery",
+            "start_date": "2026-10-01",
+            "end_date": "2026-10-01",
+            "magnitude": 4.0,
+            "rows_added": applied[0]["rows_added"],
+        }
+    ]
     neg = (pl.col("topic_l2") == "delivery") & (pl.col("sentiment") == "negative")
     before, after = _daily(baseline, neg), _daily(items, neg)
     changed = _changed_days(before, after)
@@ -123,14 +151,18 @@ def test_spike_on_a_topic_changes_exactly_that_day(baseline, tmp_path_factory):
     mean = sum(before.values()) / 90
     assert new >= 3.5 * max(old, mean) * 0.9
     # the rest of the data set is untouched: same number of items on every other day
-    assert _changed_days(_daily(baseline, pl.lit(True)), _daily(items, pl.lit(True))).keys() == {date(2026, 10, 1)}
+    assert _changed_days(_daily(baseline, pl.lit(True)), _daily(items, pl.lit(True))).keys() == {
+        date(2026, 10, 1)
+    }
 
 
 def test_level_shift_on_a_channel_runs_to_the_end(baseline, tmp_path_factory):
     items, applied = _with(tmp_path_factory, "level_shift:complaints:channel=zendesk:2026-10-20")
     assert applied[0]["end_date"] == "2026-10-31"
-    neg = (pl.col("system") == "zendesk") & (pl.col("feedback_type") == "complaint") & (
-        pl.col("sentiment") == "negative"
+    neg = (
+        (pl.col("system") == "zendesk")
+        & (pl.col("feedback_type") == "complaint")
+        & (pl.col("sentiment") == "negative")
     )
     before, after = _daily(baseline, neg), _daily(items, neg)
     changed = _changed_days(before, after)
@@ -156,7 +188,9 @@ def test_nps_drop_lowers_the_slice_nps_on_those_days(baseline, tmp_path_factory)
     days = {date(2026, 9, d) for d in (20, 21, 22)}
 
     def nps(frame: pl.DataFrame) -> float:
-        a = frame.filter(pl.col("channel") == "survey", pl.col("nps").is_not_null(), pl.col("day").is_in(days))
+        a = frame.filter(
+            pl.col("channel") == "survey", pl.col("nps").is_not_null(), pl.col("day").is_in(days)
+        )
         return 100 * ((a["nps"] >= 9).sum() - (a["nps"] <= 6).sum()) / a.height
 
     drop = nps(baseline) - nps(items)

@@ -1,4 +1,4 @@
-"""What one generated data set looks like: files, schemas, counts, ranges, truth, duplicates, landing drops."""
+"""One generated data set: files, schemas, counts, ranges, truth, duplicates, landing drops."""
 
 from __future__ import annotations
 
@@ -66,8 +66,15 @@ def test_writes_exactly_the_contract_files(run):
     sandbox = {p.name for p in (out / "sandbox").iterdir()}
     assert sandbox == {
         f"{n}.parquet"
-        for n in ("customers", "products", "survey_responses", "social_posts", "tickets", "returns",
-                  "product_sales_daily")
+        for n in (
+            "customers",
+            "products",
+            "survey_responses",
+            "social_posts",
+            "tickets",
+            "returns",
+            "product_sales_daily",
+        )
     }
     assert {p.name for p in (out / "truth").iterdir()} == {"feedback_truth.parquet", "anomalies.json"}
     landing = {p.relative_to(out / "landing").as_posix() for p in (out / "landing").rglob("*") if p.is_file()}
@@ -84,33 +91,104 @@ def test_writes_exactly_the_contract_files(run):
 
 def test_schemas_follow_the_contract(run):
     out, _ = run
-    assert table(out, "customers").columns == ["customer_id", "name", "email", "phone", "handle", "country",
-                                               "signup_date"]
+    assert table(out, "customers").columns == [
+        "customer_id",
+        "name",
+        "email",
+        "phone",
+        "handle",
+        "country",
+        "signup_date",
+    ]
     assert table(out, "products").schema["price"] == pl.Float64
     s = table(out, "survey_responses").schema
-    assert list(s) == ["response_id", "survey_tool", "customer_id", "customer_email", "product_id", "submitted_at",
-                       "nps", "csat", "ces", "comment", "language"]
+    assert list(s) == [
+        "response_id",
+        "survey_tool",
+        "customer_id",
+        "customer_email",
+        "product_id",
+        "submitted_at",
+        "nps",
+        "csat",
+        "ces",
+        "comment",
+        "language",
+    ]
     assert s["submitted_at"] == UTC_US and s["nps"] == s["csat"] == s["ces"] == pl.Int8
     s = table(out, "social_posts").schema
-    assert list(s) == ["post_id", "platform", "author", "title", "body", "rating", "score", "created_at",
-                       "product_id", "territory", "language"]
+    assert list(s) == [
+        "post_id",
+        "platform",
+        "author",
+        "title",
+        "body",
+        "rating",
+        "score",
+        "created_at",
+        "product_id",
+        "territory",
+        "language",
+    ]
     assert s["rating"] == pl.Int8 and s["created_at"] == UTC_US
     s = table(out, "tickets").schema
-    assert list(s) == ["ticket_id", "system", "customer_id", "requester_email", "channel", "subject", "description",
-                       "status", "priority", "created_at", "updated_at", "first_response_at", "solved_at", "reopens",
-                       "satisfaction", "satisfaction_comment", "csat_score", "product_id", "tags", "language"]
+    assert list(s) == [
+        "ticket_id",
+        "system",
+        "customer_id",
+        "requester_email",
+        "channel",
+        "subject",
+        "description",
+        "status",
+        "priority",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "solved_at",
+        "reopens",
+        "satisfaction",
+        "satisfaction_comment",
+        "csat_score",
+        "product_id",
+        "tags",
+        "language",
+    ]
     assert s["ticket_id"] == pl.Int64 and s["tags"] == pl.List(pl.String) and s["csat_score"] == pl.Int8
     assert all(s[c] == UTC_US for c in ("created_at", "updated_at", "first_response_at", "solved_at"))
     s = table(out, "returns").schema
-    assert list(s) == ["return_id", "system", "order_id", "line_item_id", "customer_id", "product_id", "quantity",
-                       "amount", "currency", "reason_code", "customer_note", "status", "requested_at", "language"]
+    assert list(s) == [
+        "return_id",
+        "system",
+        "order_id",
+        "line_item_id",
+        "customer_id",
+        "product_id",
+        "quantity",
+        "amount",
+        "currency",
+        "reason_code",
+        "customer_note",
+        "status",
+        "requested_at",
+        "language",
+    ]
     assert s["amount"] == pl.Float64 and s["requested_at"] == UTC_US
     assert table(out, "product_sales_daily").schema == pl.Schema(
         {"sale_date": pl.Date, "product_id": pl.String, "orders": pl.Int64, "units": pl.Int64}
     )
     truth = pl.read_parquet(out / "truth" / "feedback_truth.parquet")
-    assert truth.columns == ["feedback_key", "text", "language", "sentiment", "topic_l1", "topic_l2", "feedback_type",
-                             "urgency", "duplicate_of"]
+    assert truth.columns == [
+        "feedback_key",
+        "text",
+        "language",
+        "sentiment",
+        "topic_l1",
+        "topic_l2",
+        "feedback_type",
+        "urgency",
+        "duplicate_of",
+    ]
 
 
 def test_counts_per_family_and_system(run):
@@ -139,9 +217,15 @@ def test_counts_per_family_and_system(run):
 
 def test_ids_are_unique_and_shaped(run):
     out, _ = run
-    for name, col in (("customers", "customer_id"), ("products", "product_id"), ("survey_responses", "response_id"),
-                      ("social_posts", "post_id"), ("tickets", "ticket_id"), ("returns", "return_id"),
-                      ("returns", "order_id")):
+    for name, col in (
+        ("customers", "customer_id"),
+        ("products", "product_id"),
+        ("survey_responses", "response_id"),
+        ("social_posts", "post_id"),
+        ("tickets", "ticket_id"),
+        ("returns", "return_id"),
+        ("returns", "order_id"),
+    ):
         assert table(out, name)[col].is_unique().all(), (name, col)
     assert table(out, "customers")["customer_id"].str.contains(r"^C\d{6}$").all()
     assert table(out, "products")["product_id"].str.contains(r"^P\d{4}$").all()
@@ -164,13 +248,28 @@ def test_scores_and_ranges(run):
     assert social.filter(pl.col("platform") == "reddit")["rating"].is_null().all()
     r = table(out, "returns")
     assert (r["quantity"] >= 1).all() and (r["amount"] > 0).all()
-    assert set(r["reason_code"].unique()) <= {"COLOR", "DEFECTIVE", "NOT_AS_DESCRIBED", "OTHER", "SIZE_TOO_LARGE",
-                                              "SIZE_TOO_SMALL", "STYLE", "UNKNOWN", "UNWANTED", "WRONG_ITEM"}
+    assert set(r["reason_code"].unique()) <= {
+        "COLOR",
+        "DEFECTIVE",
+        "NOT_AS_DESCRIBED",
+        "OTHER",
+        "SIZE_TOO_LARGE",
+        "SIZE_TOO_SMALL",
+        "STYLE",
+        "UNKNOWN",
+        "UNWANTED",
+        "WRONG_ITEM",
+    }
     assert set(r["status"].unique()) <= {"REQUESTED", "OPEN", "CLOSED", "DECLINED"}
     lo = datetime(START.year, START.month, START.day, tzinfo=UTC)
     hi = datetime(END.year, END.month, END.day, tzinfo=UTC) + timedelta(days=1)
-    for name, col in (("survey_responses", "submitted_at"), ("social_posts", "created_at"),
-                      ("tickets", "created_at"), ("tickets", "updated_at"), ("returns", "requested_at")):
+    for name, col in (
+        ("survey_responses", "submitted_at"),
+        ("social_posts", "created_at"),
+        ("tickets", "created_at"),
+        ("tickets", "updated_at"),
+        ("returns", "requested_at"),
+    ):
         ts = table(out, name)[col]
         assert ts.min() >= lo and ts.max() < hi, (name, col)
 
@@ -218,8 +317,10 @@ def test_ticket_lifecycle(run):
     assert med["urgent"] < med["high"] < med["normal"] < med["low"]
     # topic drives priority: urgent texts sit mostly in urgent/high tickets
     truth = pl.read_parquet(out / "truth" / "feedback_truth.parquet")
-    keyed = t.select(pl.concat_str([pl.lit("ticket:"), pl.col("ticket_id").cast(pl.String)]).alias("feedback_key"),
-                     "priority")
+    keyed = t.select(
+        pl.concat_str([pl.lit("ticket:"), pl.col("ticket_id").cast(pl.String)]).alias("feedback_key"),
+        "priority",
+    )
     urgent = truth.join(keyed, on="feedback_key").filter(pl.col("urgency") == "urgent")
     assert urgent["priority"].is_in(["urgent", "high"]).mean() > 0.9
 
@@ -262,7 +363,9 @@ def test_truth_covers_every_text(run, items):
 def test_urgency_follows_the_rules(run):
     out, _ = run
     truth = pl.read_parquet(out / "truth" / "feedback_truth.parquet")
-    urgent_words = truth.filter(pl.col("text").str.contains("charged twice|charged my card twice|账户被盗|故障"))
+    urgent_words = truth.filter(
+        pl.col("text").str.contains("charged twice|charged my card twice|账户被盗|故障")
+    )
     assert urgent_words.height > 0
     assert (urgent_words.filter(pl.col("feedback_type") == "complaint")["urgency"] == "urgent").all()
     assert (truth.filter(pl.col("sentiment") == "positive")["urgency"] == "normal").all()
@@ -315,8 +418,10 @@ def test_customers_activity_and_seasonality(run, items):
     per_customer = items.drop_nulls("customer_id").group_by("customer_id").len()
     assert (per_customer["len"] > 5).sum() >= 5
     assert per_customer["len"].max() > 4 * per_customer["len"].median()
-    by_day = items.group_by(pl.col("ts").dt.date().alias("d")).len().with_columns(
-        weekend=pl.col("d").dt.weekday() >= 6
+    by_day = (
+        items.group_by(pl.col("ts").dt.date().alias("d"))
+        .len()
+        .with_columns(weekend=pl.col("d").dt.weekday() >= 6)
     )
     means = dict(by_day.group_by("weekend").agg(pl.col("len").mean()).iter_rows())
     assert means[True] < 0.85 * means[False]
@@ -331,9 +436,9 @@ def test_sales_cover_every_day_and_product(run):
     assert (sales["orders"] > 0).all() and (sales["units"] >= sales["orders"]).all()
     assert sales["sale_date"].min() == START and sales["sale_date"].max() == END
     returned = table(out, "returns").group_by("product_id").agg(pl.col("quantity").sum().alias("returned"))
-    rate = returned.join(sales.group_by("product_id").agg(pl.col("units").sum()), on="product_id").with_columns(
-        rate=pl.col("returned") / pl.col("units")
-    )
+    rate = returned.join(
+        sales.group_by("product_id").agg(pl.col("units").sum()), on="product_id"
+    ).with_columns(rate=pl.col("returned") / pl.col("units"))
     busy = rate.filter(pl.col("returned") >= 20)
     assert busy.height > 0 and busy["rate"].is_between(0.02, 0.13).all()
 
@@ -343,7 +448,9 @@ def test_return_notes_follow_reason_codes(run):
     r = table(out, "returns")
     truth = pl.read_parquet(out / "truth" / "feedback_truth.parquet")
     t = truth.join(
-        r.select(pl.concat_str([pl.lit("return:"), pl.col("return_id")]).alias("feedback_key"), "reason_code"),
+        r.select(
+            pl.concat_str([pl.lit("return:"), pl.col("return_id")]).alias("feedback_key"), "reason_code"
+        ),
         on="feedback_key",
     )
     topics = dict(t.group_by("reason_code").agg(pl.col("topic_l2").unique()).iter_rows())
@@ -414,14 +521,39 @@ def test_landing_timestamps_use_mixed_offsets_that_convert_back_to_utc(run):
 
 def test_landing_surveys_and_returns_match_the_canonical_rows(run):
     out, _ = run
-    surveys = pl.concat([pl.read_csv(p, infer_schema=False) for p in (out / "landing" / "surveys").glob("*.csv")])
-    assert surveys.columns == ["response_id", "submitted_at", "respondent_id", "respondent_email", "product_id",
-                               "nps", "csat", "ces", "comment"]
+    surveys = pl.concat(
+        [pl.read_csv(p, infer_schema=False) for p in (out / "landing" / "surveys").glob("*.csv")]
+    )
+    assert surveys.columns == [
+        "response_id",
+        "submitted_at",
+        "respondent_id",
+        "respondent_email",
+        "product_id",
+        "nps",
+        "csat",
+        "ces",
+        "comment",
+    ]
     csv_surveys = table(out, "survey_responses").filter(pl.col("survey_tool") == "csv")
     assert sorted(surveys["response_id"]) == sorted(csv_surveys["response_id"])
-    returns = pl.concat([pl.read_csv(p, infer_schema=False) for p in (out / "landing" / "returns").glob("*.csv")])
-    assert returns.columns == ["return_id", "order_id", "line_item_id", "customer_id", "product_id", "quantity",
-                               "amount", "currency", "reason_code", "customer_note", "status", "requested_at"]
+    returns = pl.concat(
+        [pl.read_csv(p, infer_schema=False) for p in (out / "landing" / "returns").glob("*.csv")]
+    )
+    assert returns.columns == [
+        "return_id",
+        "order_id",
+        "line_item_id",
+        "customer_id",
+        "product_id",
+        "quantity",
+        "amount",
+        "currency",
+        "reason_code",
+        "customer_note",
+        "status",
+        "requested_at",
+    ]
     csv_returns = table(out, "returns").filter(pl.col("system") == "csv")
     assert sorted(returns["return_id"]) == sorted(csv_returns["return_id"])
     crm = pl.read_csv(out / "landing" / "crm" / "customers.csv", infer_schema=False)

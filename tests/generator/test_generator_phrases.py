@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import polars as pl
 import pytest
 
 from generator import phrases
@@ -26,9 +27,23 @@ def _all_core() -> list[tuple[str, str, str, str]]:
 
 def test_taxonomy_matches_the_contract():
     assert set(phrases.TOPIC_L1) == {
-        "ui", "performance", "stability", "compatibility", "login", "features", "quality", "sizing",
-        "response_speed", "staff_attitude", "delivery", "damaged_item", "refund_returns", "too_expensive",
-        "billing_errors", "promotions", "other",
+        "ui",
+        "performance",
+        "stability",
+        "compatibility",
+        "login",
+        "features",
+        "quality",
+        "sizing",
+        "response_speed",
+        "staff_attitude",
+        "delivery",
+        "damaged_item",
+        "refund_returns",
+        "too_expensive",
+        "billing_errors",
+        "promotions",
+        "other",
     }
     assert set(phrases.TOPIC_L1.values()) == {"product", "service", "price", "other"}
     assert set(phrases.CORE) == set(phrases.TOPIC_L1) == set(phrases.LABELS)
@@ -54,7 +69,7 @@ def test_every_topic_kind_and_goods_kind_has_phrases(lang: int):
 
 
 def test_markers_and_slots_are_well_formed():
-    for topic, lang, kind, raw in _all_core():
+    for _topic, lang, kind, raw in _all_core():
         text = MARKER.sub("", raw)
         assert text and not text.startswith("{i}"), raw
         assert "|" not in text and "!!" not in text[:3], raw
@@ -77,7 +92,8 @@ def test_markers_and_slots_are_well_formed():
 def test_urgent_keywords_are_flagged_urgent_and_positive_phrases_never_are():
     for _, _, kind, raw in _all_core():
         text = MARKER.sub("", raw)
-        if re.search(r"charged twice|card twice|down|hacked|账户被盗|故障|崩了|smoking|冒烟", text) and kind == "neg":
+        urgent = re.search(r"charged twice|card twice|down|hacked|账户被盗|故障|崩了|smoking|冒烟", text)
+        if urgent and kind == "neg":
             assert raw.startswith("!! "), raw
         if kind in ("pos", "pos_not", "sug"):
             assert not raw.startswith("!"), raw
@@ -86,8 +102,6 @@ def test_urgent_keywords_are_flagged_urgent_and_positive_phrases_never_are():
 def test_compose_handles_every_class_and_language():
     rng = np.random.default_rng(0)
     n = 4000
-    import polars as pl
-
     lang = rng.integers(0, 2, n)
     cls = rng.integers(0, 4, n)
     topic = rng.integers(0, len(TOPICS), n)

@@ -51,48 +51,72 @@ class PageResult:
     screenshot: Path
 
 
-def open_offline(html: Path, screenshot: Path, width: int = 1300) -> PageResult:
-    """Load `html` with the network emulated offline; collect console messages; screenshot the full page."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+class Browser:
+    """One headless Chromium for several pages (starting it is most of a page test's time)."""
 
-    ensure_chromium()
-    profile = tempfile.mkdtemp(prefix="cfm-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        driver.set_page_load_timeout(60)
-        # Offline before the page loads: any request it tried (a CDN script, a web font) would fail and log.
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd(
+    def __init__(self, width: int = 1300):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        ensure_chromium()
+        self.width = width
+        self.profile = tempfile.mkdtemp(prefix="cfm-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in (*FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},1000"):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        self.driver.set_page_load_timeout(60)
+        # Offline before any page loads: a request a page tried (a CDN script, a web font) would fail and log.
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        self.driver.execute_cdp_cmd(
             "Network.emulateNetworkConditions",
             {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
         )
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    def open(self, html: Path, screenshot: Path) -> PageResult:
+        """Load `html`; collect its console messages; wait for every chart; screenshot the whole page."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        driver = self.driver
+        driver.get_log("browser")  # drop messages of a previous page
+        driver.set_window_size(self.width, 1000)
         driver.get(html.resolve().as_uri())
-        charts = driver.find_elements(By.CSS_SELECTOR, "[data-chart]")
-        chart_ids = [c.get_attribute("data-chart") for c in charts]
+        chart_ids = [
+            c.get_attribute("data-chart") for c in driver.find_elements(By.CSS_SELECTOR, "[data-chart]")
+        ]
 
         def drawn(d) -> list[str]:
-            return [
-                c.get_attribute("data-chart")
-                for c in d.find_elements(By.CSS_SELECTOR, "[data-chart]")
-                if c.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")
-            ]
+            return d.execute_script(
+                "return [...document.querySelectorAll('[data-chart]')]"
+                ".filter(c => c.querySelector('.js-plotly-plot .main-svg')).map(c => c.dataset.chart)"
+            )
 
         if chart_ids:
             WebDriverWait(driver, 30).until(lambda d: len(drawn(d)) == len(chart_ids))
         rendered = drawn(driver)
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(int(height) + 40, 16000))
+        driver.set_window_size(self.width, min(int(height) + 40, 16000))
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(screenshot))
         return PageResult(driver.get_log("browser"), chart_ids, rendered, driver.title, screenshot)
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+
+
+def open_offline(html: Path, screenshot: Path, width: int = 1300) -> PageResult:
+    """One page in a browser of its own."""
+    with Browser(width) as browser:
+        return browser.open(html, screenshot)

@@ -131,11 +131,12 @@ def _calendar(con: duckdb.DuckDBPyConnection) -> None:
         create temp table calendar as
         select cast(d as date) as date_day, cast(date_trunc('week', d) as date) as week_start
         from range((select min(created_date) from marts.fct_feedback),
-                   (select max(created_date) from marts.fct_feedback) + interval 1 day, interval 1 day) t(d)""")
+                   (select max(created_date) from marts.fct_feedback) + interval 1 day,
+                       interval 1 day) t(d)""")
 
 
 def _sliced(bucket: str) -> str:
-    """The fact once per breakdown ('all' and 'channel'), with the period of `bucket` ('date_day'/'week_start')."""
+    """The fact once per breakdown ('all', 'channel') with the period of `bucket` (date_day, week_start)."""
     return f"""
         select c.{bucket} as period_start, s.dimension, s.dimension_value, f.*
         from marts.fct_feedback f join calendar c on c.date_day = f.created_date,
@@ -146,7 +147,8 @@ def _sliced(bucket: str) -> str:
 def _filled(bucket: str, counted: str) -> str:
     """Every period x breakdown present in the data, with the counts of `counted` (0 when none)."""
     return f"""
-        select p.period_start, k.dimension, k.dimension_value, c.* exclude (period_start, dimension, dimension_value)
+        select p.period_start, k.dimension, k.dimension_value, c.* exclude (period_start, dimension,
+            dimension_value)
         from (select distinct {bucket} as period_start from calendar) p
         cross join (select distinct dimension, dimension_value from ({_sliced(bucket)})) k
         left join ({counted}) c using (period_start, dimension, dimension_value)"""
@@ -168,7 +170,8 @@ def _score_marts(con: duckdb.DuckDBPyConnection) -> None:
                        coalesce(detractors, 0) as detractors
                 from ({_filled(bucket, nps_counts)})),
             s as (
-                select *, case when responses > 0 then 100.0 * (promoters - detractors) / responses end as nps,
+                select *, case when responses > 0 then 100.0 * (promoters - detractors) / responses end
+                    as nps,
                        case when responses > 0 then 10000.0 * ((promoters + 0.75) / (responses + 3.0)
                            + (detractors + 0.75) / (responses + 3.0)
                            - ((promoters - detractors) / (responses + 3.0)) ^ 2) / (responses + 3.0) end
@@ -176,7 +179,8 @@ def _score_marts(con: duckdb.DuckDBPyConnection) -> None:
                 from f)
             select period_start, period_start + {end} as period_end, dimension, dimension_value, responses,
                    promoters, passives, detractors, nps, nps_variance,
-                   nps - 1.96 * sqrt(nps_variance) as nps_ci_lower, nps + 1.96 * sqrt(nps_variance) as nps_ci_upper,
+                   nps - 1.96 * sqrt(nps_variance) as nps_ci_lower,
+                       nps + 1.96 * sqrt(nps_variance) as nps_ci_upper,
                    responses < 30 as is_low_sample
             from s order by 1, 3, 4""")
         csat_counts = f"""
@@ -207,13 +211,16 @@ def _score_marts(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"""
             create table marts.mart_ces_{grain} as
             with f as (
-                select period_start, dimension, dimension_value, coalesce(responses, 0) as responses, ces_mean,
+                select period_start, dimension, dimension_value, coalesce(responses, 0) as responses,
+                    ces_mean,
                        ces_stddev
                 from ({_filled(bucket, ces_counts)}))
             select period_start, period_start + {end} as period_end, dimension, dimension_value, responses,
                    ces_mean, ces_stddev,
-                   case when responses > 1 then ces_mean - 2.0 * ces_stddev / sqrt(responses) end as ces_ci_lower,
-                   case when responses > 1 then ces_mean + 2.0 * ces_stddev / sqrt(responses) end as ces_ci_upper,
+                   case when responses > 1 then ces_mean - 2.0 * ces_stddev / sqrt(responses) end as
+                       ces_ci_lower,
+                   case when responses > 1 then ces_mean + 2.0 * ces_stddev / sqrt(responses) end as
+                       ces_ci_upper,
                    responses < 30 as is_low_sample
             from f order by 1, 3, 4""")
 
@@ -247,7 +254,8 @@ def _topic_marts(con: duckdb.DuckDBPyConnection) -> None:
                    t.promoters, t.detractors, k.topic_comments, k.topic_detractor_comments
             from totals t join topics k using (period_start, dimension, dimension_value))
         select *, 100.0 * (promoters - detractors) / responses as nps,
-               100.0 * (promoters - detractors + topic_detractor_comments) / (responses - topic_detractor_comments)
+               100.0 * (promoters - detractors + topic_detractor_comments) / (responses -
+                   topic_detractor_comments)
                    - 100.0 * (promoters - detractors) / responses as nps_impact
         from scored""")
 
@@ -255,8 +263,10 @@ def _topic_marts(con: duckdb.DuckDBPyConnection) -> None:
 def _tickets_and_returns(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create table marts.mart_tickets_daily as
-        select d.date_day as period_start, d.date_day as period_end, 'sla_tier' as dimension, t.tier as dimension_value,
-               t.created as tickets_created, t.met as sla_met, t.breached as sla_breached, t.pending as sla_pending,
+        select d.date_day as period_start, d.date_day as period_end, 'sla_tier' as dimension,
+            t.tier as dimension_value,
+               t.created as tickets_created, t.met as sla_met, t.breached as sla_breached,
+                   t.pending as sla_pending,
                100.0 * t.met / nullif(t.met + t.breached, 0) as sla_compliance_pct
         from calendar d, (values ('urgent', 2, 1, 1, 0), ('high', 5, 4, 1, 0), ('normal', 11, 10, 0, 1))
              as t(tier, created, met, breached, pending)
@@ -270,15 +280,20 @@ def _tickets_and_returns(con: duckdb.DuckDBPyConnection) -> None:
         select 'R' || row_number() over () as return_line_id, product_id, reason_code, quantity,
                status <> 'DECLINED' as is_counted_as_returned, requested_date
         from (values
-            ('P0001', 'SIZE_TOO_SMALL', 25, 'OPEN', date '2026-03-20'), ('P0001', 'DEFECTIVE', 9, 'OPEN', date '2026-03-21'),
-            ('P0001', 'COLOR', 3, 'CLOSED', date '2026-03-25'), ('P0001', 'STYLE', 40, 'DECLINED', date '2026-03-25'),
-            ('P0002', 'NOT_AS_DESCRIBED', 14, 'OPEN', date '2026-03-10'), ('P0002', 'WRONG_ITEM', 6, 'OPEN', date '2026-03-11'),
-            ('P0003', 'DEFECTIVE', 11, 'CLOSED', date '2026-03-30'), ('P0003', 'DEFECTIVE', 50, 'CLOSED', date '2026-01-05'),
+            ('P0001', 'SIZE_TOO_SMALL', 25, 'OPEN', date '2026-03-20'), ('P0001', 'DEFECTIVE', 9,
+                'OPEN', date '2026-03-21'),
+            ('P0001', 'COLOR', 3, 'CLOSED', date '2026-03-25'), ('P0001', 'STYLE', 40, 'DECLINED',
+                date '2026-03-25'),
+            ('P0002', 'NOT_AS_DESCRIBED', 14, 'OPEN', date '2026-03-10'), ('P0002', 'WRONG_ITEM', 6,
+                'OPEN', date '2026-03-11'),
+            ('P0003', 'DEFECTIVE', 11, 'CLOSED', date '2026-03-30'), ('P0003', 'DEFECTIVE', 50,
+                'CLOSED', date '2026-01-05'),
             ('P0009', 'UNWANTED', 2, 'OPEN', date '2026-03-29'))
             as v(product_id, reason_code, quantity, status, requested_date)""")
     con.execute("""
         create table marts.mart_returns_daily as
-        select period_start, 'product' as dimension, product_id as dimension_value, sum(units_sold) as units_sold,
+        select period_start, 'product' as dimension, product_id as dimension_value,
+            sum(units_sold) as units_sold,
                sum(returned_units) as returned_units
         from (
             select date_day as period_start, p.product_id, 20 as units_sold, 0 as returned_units
@@ -293,7 +308,8 @@ def _analytics(con: duckdb.DuckDBPyConnection) -> None:
     samples = "; ".join(
         r[0]
         for r in con.execute(
-            "select feedback_id from marts.fct_feedback where feedback_text like 'Call me%' order by 1 limit 3"
+            "select feedback_id from marts.fct_feedback where feedback_text like 'Call me%' "
+            "order by 1 limit 3"
         ).fetchall()
     )
     con.execute("""
@@ -311,7 +327,8 @@ def _analytics(con: duckdb.DuckDBPyConnection) -> None:
            ('a2', 'nps', 'channel', 'zendesk', '2026-03-14', '2026-03-20', 10, 35, 5.1, 1e-7, 'medium',
             'baseline', '2026-03-14', '2026-03-20', '2026-03-28', true, null, 5, 5.1, 80, null, null),
            ('a3', 'complaints', 'all', 'all', '2026-02-01', '2026-02-01', 90, 40, 9.5, 1e-20, 'critical',
-            'baseline', '2026-02-01', '2026-02-01', '2026-02-03', false, 'cooldown', 1, 9.5, 90, null, null)""",
+            'baseline', '2026-02-01', '2026-02-01', '2026-02-03', false, 'cooldown', 1, 9.5, 90, null,
+                null)""",
         [samples],
     )
     con.execute("""

@@ -1,4 +1,4 @@
-"""The report shows the marts' numbers, degrades to "not enough data", speaks Chinese, and is self-contained."""
+"""The report shows the marts' numbers, degrades to "not enough data", speaks Chinese, is self-contained."""
 
 from __future__ import annotations
 
@@ -125,7 +125,8 @@ def test_tables_equal_the_marts(page_en, demo_publication):
             list(NOW),
         ).fetchall()
         topics = con.execute(
-            """select topic_l1 || '.' || topic_l2, sum(feedback_count), sum(negative_count) from marts.mart_topics_daily
+            """select topic_l1 || '.' || topic_l2, sum(feedback_count), sum(negative_count)
+               from marts.mart_topics_daily
                where dimension = 'all' and period_start between ? and ? group by 1""",
             list(NOW),
         ).fetchall()
@@ -149,10 +150,14 @@ def test_tables_equal_the_marts(page_en, demo_publication):
     assert {e["data-key"] for e in table} == set(totals)
     for row in table:
         cells = _children(page, row)
-        assert int(next(c for c in cells if c.get("data-metric") == "total")["data-value"]) == totals[row["data-key"]][0]
-        assert int(next(c for c in cells if c.get("data-metric") == "negative")["data-value"]) == totals[
-            row["data-key"]
-        ][1]
+        assert (
+            int(next(c for c in cells if c.get("data-metric") == "total")["data-value"])
+            == totals[row["data-key"]][0]
+        )
+        assert (
+            int(next(c for c in cells if c.get("data-metric") == "negative")["data-value"])
+            == totals[row["data-key"]][1]
+        )
 
 
 def test_returns_count_only_returned_units_in_the_window(page_en):
@@ -189,7 +194,16 @@ def test_every_section_has_content_and_charts(page_en):
     page, html = page_en
     assert not page.find("data-empty")
     charts = [e["data-chart"] for e in page.find("data-chart")]
-    assert charts == ["trend_nps", "trend_csat", "trend_ces", "impact", "topics", "channels", "sla", "returns"]
+    assert charts == [
+        "trend_nps",
+        "trend_csat",
+        "trend_ces",
+        "impact",
+        "topics",
+        "channels",
+        "sla",
+        "returns",
+    ]
     for section in SECTIONS:
         assert f'id="{section}"' in html
 
@@ -213,7 +227,17 @@ def test_empty_publication_says_not_enough_data(empty_publication, tmp_path):
     assert not page.find("data-chart")
     assert "* plotly.js v" not in out.read_text(encoding="utf-8")
     empty = {e["data-empty"] for e in page.find("data-empty")}
-    assert {"report", "kpis", "trend_nps", "impact", "topics", "emerging", "anomalies", "sla", "returns"} <= empty
+    assert {
+        "report",
+        "kpis",
+        "trend_nps",
+        "impact",
+        "topics",
+        "emerging",
+        "anomalies",
+        "sla",
+        "returns",
+    } <= empty
     assert "Not enough data" in page.text
 
 

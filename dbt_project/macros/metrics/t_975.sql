@@ -3,6 +3,7 @@
     above 100 the Cornish-Fisher expansion around z = 1.959964 is exact to 1e-10. -#}
 {% macro t_975(df_expr, table_value) -%}
     {%- set z = 1.959963984540054 -%}
+    {%- set df_expr = '(' ~ df_expr ~ ')' -%}
     coalesce(
         {{ table_value }},
         case when {{ df_expr }} > 0 then
