@@ -105,6 +105,8 @@ def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules) -> pl.DataFrame:
             is_neg = is_neg & ~pl.col("b").is_in(exc).fill_null(False) & ~pl.col("g3").is_in(exc).fill_null(
                 False
             )
+    # Two-character negators (毫无, 并非) are matched on the bigram that starts at the token.
+    is_neg = is_neg | pl.col("b").is_in(rules.negator_keys.implode()).fill_null(False)
     toks = toks.with_columns(is_neg=is_neg)
     negated = pl.lit(False)
     for k in range(1, NEG_WINDOW + 1):
@@ -184,7 +186,7 @@ class SentimentModel:
                 how="full",
                 coalesce=True,
             )
-            .fill_null(0.0)
+            .with_columns(pl.col("pol_u", "subj_u", "pol_n", "subj_n").fill_null(0.0))
         )
         bi = w.filter(pl.col("kind") == "b").select(b=pl.col("k12"), pol_b=pl.col("pol"), subj_b=pl.col("subj"))
         x = {

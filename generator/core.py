@@ -249,6 +249,7 @@ def generate(
             customers=customers.frame.select(COLUMNS["customers"]),
             products=products.frame.select(COLUMNS["products"]),
             sales=sales.select(COLUMNS["product_sales_daily"]),
+            remove_stale=True,
         )
         written = list(pool.map(lambda item: _write_parquet(*item), outputs.items()))
         landing = landing_job.result()

@@ -147,7 +147,10 @@ def write_landing(
     customers: pl.DataFrame,
     products: pl.DataFrame,
     sales: pl.DataFrame,
+    remove_stale: bool = False,
 ) -> LandingResult:
+    """Write the landing drop under ``root``. With ``remove_stale``, generated-looking export files this call
+    did not write (an earlier run with another window) are deleted, so sensors never see two versions."""
     res = LandingResult()
 
     def put(rel: str, frame: pl.DataFrame, write: Callable[[pl.DataFrame, Path], None]) -> None:
@@ -214,7 +217,8 @@ def write_landing(
             if part.height:
                 put(f"{name}_{a:%Y%m%d}_{b:%Y%m%d}.csv", part, csv)
 
-    _remove_stale(root, set(res.files))
+    if remove_stale:
+        _remove_stale(root, set(res.files))
     return res
 
 

@@ -93,9 +93,9 @@ def _report_run(result) -> None:
 
 def _register_subcommands() -> None:
     """Commands owned by each area's module merge into `cfm` (each module defines a typer `app`)."""
-    from orchestration import cli_sources
+    from orchestration import cli_report, cli_sources
 
-    for module in (cli_sources,):
+    for module in (cli_sources, cli_report):
         app.add_typer(module.app)
 
 

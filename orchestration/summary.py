@@ -25,9 +25,11 @@ class WarehouseSummary:
 
 
 def summarize(warehouse: Path) -> WarehouseSummary:
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `make demo` or `cfm run` first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
-            """select table_schema, table_name, estimated_size from duckdb_tables()
+            """select schema_name, table_name, estimated_size from duckdb_tables()
                where database_name = current_database() and not table_name like '\\_%' escape '\\'"""
         ).fetchall()
         rows: dict[str, int] = {}

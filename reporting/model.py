@@ -18,10 +18,8 @@ from reporting import data, stats
 from reporting.i18n import Labels
 
 METRICS = ("nps", "csat", "ces")
-# How each metric is shown: decimals, unit of the change, and how an Estimate comes from summed counts.
-DECIMALS = {"nps": 1, "csat": 1, "ces": 2}
-UNITS = {"nps": "points", "csat": "points", "ces": ""}
-MIN_TREND_PERIODS = 2
+DECIMALS = {"nps": 1, "csat": 1, "ces": 2}  # as the report prints each score
+MIN_TREND_PERIODS = 2  # a trend needs two periods with answers to be a line
 SAMPLES_PER_ANOMALY = 3
 
 

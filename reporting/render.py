@@ -118,13 +118,18 @@ def kpi_view(kpi: Kpi, report: Report) -> dict:
 
 
 def _ordered_topics(frame: pl.DataFrame) -> pl.DataFrame:
-    """L1 groups by volume, L2 topics by volume inside their group (the chart's two-level axis)."""
+    """L1 groups by volume, L2 topics by volume inside their group (the chart's two-level axis); items with
+    no topic ('other') last, whatever their volume: there is nothing to act on in them."""
     frame = frame.filter(pl.col("total") > 0)
     rank = frame.group_by("topic_l1").agg(pl.col("total").sum().alias("_l1_total"))
     return (
         frame.join(rank, on="topic_l1")
-        .sort(["_l1_total", "topic_l1", "total", "topic_l2"], descending=[True, False, True, False])
-        .drop("_l1_total")
+        .with_columns(_other=pl.col("topic_l1") == "other")
+        .sort(
+            ["_other", "_l1_total", "topic_l1", "total", "topic_l2"],
+            descending=[False, True, False, True, False],
+        )
+        .drop("_l1_total", "_other")
     )
 
 

@@ -122,7 +122,8 @@ def test_two_loads_equal_a_full_refresh(tmp_path: Path):
 
     # The runs are incremental: a first-load row changed without a new load time is not re-read, while a row
     # landed now is.
-    originals = {fid.split(":", 1)[1] for fid in full.tags["canonical_feedback_id"]}
+    pairs = full.tags.filter(pl.col("canonical_feedback_id") != pl.col("feedback_id"))
+    originals = {fid.split(":", 1)[1] for fid in [*pairs["canonical_feedback_id"], *pairs["feedback_id"]]}
     candidates = first.surveys.filter(
         pl.col("nps").is_not_null() & ~pl.col("response_id").is_in(list(originals))
     ).sort("_loaded_at")

@@ -126,7 +126,7 @@ def test_a_missing_column_or_table_is_a_named_failure(con):
     gone = validate_table(con, Suite(name="x", table="marts.nope", rules=(Rule("row_count"),)), run_id="r")
 
     messages = {f.message for f in validation.failures}
-    assert messages == {"column sentiment_score is missing"}
+    assert messages == {"columns missing: sentiment_score", "column sentiment_score is missing"}
     assert gone.failures[0].message == "table marts.nope does not exist"
 
 

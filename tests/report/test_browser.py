@@ -19,7 +19,9 @@ def browser() -> Iterator[Browser]:
         yield b
 
 
-def test_report_renders_offline_without_console_errors(browser: Browser, demo_publication: Path, tmp_path: Path):
+def test_report_renders_offline_without_console_errors(
+    browser: Browser, demo_publication: Path, tmp_path: Path
+):
     html = tmp_path / "report.html"
     result = write_report(demo_publication, html, "en")
 
