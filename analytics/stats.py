@@ -173,6 +173,24 @@ def nps_wald_z(p1: float, d1: float, n1: float, p0: float, d0: float, n0: float)
     return 100.0 * ((pp1 - dd1) - (pp0 - dd0)) / math.sqrt(var) if var > 0 else 0.0
 
 
+def t_sf(t: float, df: float) -> float:
+    """P(T >= t) for Student's t with df degrees of freedom (normal beyond df = 1000)."""
+    if df >= 1000:
+        return normal_sf(t)
+    return max(float(st.t.sf(t, max(df, 1.0))), MIN_P)
+
+
+def nps_drop_z(p1: float, d1: float, n1: float, p0: float, d0: float, n0: float) -> float:
+    """z of NPS1 - NPS0 with the window's variance taken at the baseline's shares (a score test): a window
+    that happens to be all detractors has almost no variance of its own and would read as certain."""
+    a1, a0 = n1 + 3.0, n0 + 3.0
+    pp0, dd0 = (p0 + 0.75) / a0, (d0 + 0.75) / a0
+    pp1, dd1 = (p1 + 0.75) / a1, (d1 + 0.75) / a1
+    spread = pp0 + dd0 - (pp0 - dd0) ** 2
+    var = 1e4 * spread * (1.0 / a1 + 1.0 / a0)
+    return 100.0 * ((pp1 - dd1) - (pp0 - dd0)) / math.sqrt(var) if var > 0 else 0.0
+
+
 def two_proportion_z(x1: float, n1: float, x0: float, n0: float) -> float:
     """Pooled two-proportion z of x1/n1 - x0/n0 (scalar version of two_proportion_test)."""
     if n1 <= 0 or n0 <= 0:

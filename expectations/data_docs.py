@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import great_expectations as gx
@@ -73,13 +75,20 @@ def make_context(publish_dir: Path | None = None):
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def publish_result(
-    context, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult, publish_dir: Path
-) -> Path | None:
-    """Store a validation result and render its Data Docs page; returns the page (None if rendering failed).
+@dataclass(frozen=True)
+class StoredResult:
+    """A validation result in the store; its Data Docs page exists once `render` ran."""
 
-    Data Docs are a by-product: a rendering error is logged, never allowed to fail the validation.
-    """
+    suite_id: ExpectationSuiteIdentifier
+    result_id: ValidationResultIdentifier
+    page: Path
+
+
+def store_result(
+    context, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult, publish_dir: Path
+) -> StoredResult | None:
+    """Keep a suite and its validation result for the Data Docs (None, logged, if that fails: docs are a
+    by-product and never decide whether data is published)."""
     try:
         context.suites.add_or_update(suite)
         suite_id = ExpectationSuiteIdentifier(name=suite.name)
@@ -94,11 +103,27 @@ def publish_result(
             expectation_suite_identifier=suite_id,
         )
         _prune(Path(publish_dir), suite.name)
-        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[suite_id, result_id])
         *folders, batch = result_id.to_tuple()
-        return Path(publish_dir) / DOCS_FOLDER / "validations" / Path(*folders) / f"{batch}.html"
+        page = Path(publish_dir) / DOCS_FOLDER / "validations" / Path(*folders) / f"{batch}.html"
+        return StoredResult(suite_id, result_id, page)
     except Exception as exc:  # noqa: BLE001 - docs must not decide whether data is published
-        log.warning("Data Docs for %s not rendered: %s", suite.name, exc)
+        log.warning("Validation result of %s not stored for Data Docs: %s", suite.name, exc)
+        return None
+
+
+def render(publish_dir: Path, stored: Iterable[StoredResult | None]) -> Path | None:
+    """Render the pages of these results and the site index (`<publish>/data_docs/index.html`) once, after a
+    batch of validations: rendering costs about a second, so it is not paid per table."""
+    stored = [s for s in stored if s is not None]
+    if not stored:
+        return None
+    try:
+        context = make_context(publish_dir)
+        identifiers = list(dict.fromkeys([*(s.suite_id for s in stored), *(s.result_id for s in stored)]))
+        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=identifiers)
+        return Path(publish_dir) / DOCS_FOLDER / "index.html"
+    except Exception as exc:  # noqa: BLE001 - docs must not decide whether data is published
+        log.warning("Data Docs not rendered: %s", exc)
         return None
 
 

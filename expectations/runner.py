@@ -32,7 +32,7 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.execution_engine import pandas_execution_engine
 
 from expectations import history
-from expectations.data_docs import make_context, publish_result
+from expectations.data_docs import StoredResult, make_context, store_result
 from expectations.suites import (
     CAST_TYPES,
     DEFAULT_FUTURE_SLACK_MINUTES,
@@ -83,7 +83,8 @@ class Validation:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    data_docs: str | None = None
+    data_docs: str | None = None  # the Data Docs page, once `data_docs.render` ran for `stored`
+    stored: StoredResult | None = field(default=None, repr=False)
 
     @property
     def unexpected_count(self) -> int:
@@ -176,9 +177,7 @@ def _values_from(source: Mapping[str, Any], con: duckdb.DuckDBPyConnection) -> l
     table, column = source["table"], source["column"]
     if not table_columns(con, table):
         raise ValueError(f"values_from: table {table} does not exist")
-    rows = con.execute(
-        f"select distinct {_q(column)} from {_table_sql(table)} where {_q(column)} is not null"
-    )
+    rows = con.execute(f"select distinct {_q(column)} from {_table_sql(table)} where {_q(column)} is not null")
     return sorted({r[0] for r in rows.fetchall()} | set(source.get("add") or ()), key=str)
 
 
@@ -252,9 +251,7 @@ def _plan_rule(rule: Rule, types: Mapping[str, str], con: duckdb.DuckDBPyConnect
                     columns=[c],
                 )
             else:
-                add(
-                    lambda _, c=c: gxe.ExpectColumnValuesToBeInSet(column=c, value_set=values, **m), reads=[c]
-                )
+                add(lambda _, c=c: gxe.ExpectColumnValuesToBeInSet(column=c, value_set=values, **m), reads=[c])
     elif kind == "not_in_future":
         slack = int(p.get("slack_minutes", DEFAULT_FUTURE_SLACK_MINUTES))
         for c in rule.columns:
@@ -401,16 +398,12 @@ def _merge(
         share = merged["unexpected_count"] / denominator if denominator else 0.0
         merged["unexpected_percent"] = 100 * share
         success = share <= 1 - mostly
-    return ExpectationValidationResult(
-        success=success, expectation_config=results[0].expectation_config, result=merged
-    )
+    return ExpectationValidationResult(success=success, expectation_config=results[0].expectation_config, result=merged)
 
 
 def _failure(plan: Planned, result: ExpectationValidationResult) -> Failure:
     config = result.expectation_config
-    kwargs = {
-        k: _jsonable(v) for k, v in config.kwargs.items() if k not in ("batch_id", "column", "column_list")
-    }
+    kwargs = {k: _jsonable(v) for k, v in config.kwargs.items() if k not in ("batch_id", "column", "column_list")}
     info = result.exception_info or {}
     r = result.result or {}
     message = None
@@ -516,9 +509,7 @@ def _plan_suite(cur, suite: Suite, types: Mapping[str, str], validation: Validat
 def _run(
     batch_definition, frame: pd.DataFrame, expectations: list[gxe.Expectation], result_format, parameters
 ) -> list[ExpectationValidationResult]:
-    suite = gx.ExpectationSuite(
-        name="chunk", expectations=[_tagged(e, i) for i, e in enumerate(expectations)]
-    )
+    suite = gx.ExpectationSuite(name="chunk", expectations=[_tagged(e, i) for i, e in enumerate(expectations)])
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
         suite, result_format=result_format, expectation_parameters=parameters
     )
@@ -575,9 +566,7 @@ def _sample_columns(result: ExpectationValidationResult, plan: Planned, shown: l
     return [c for c in dict.fromkeys([*filter(None, checked), *plan.columns, *shown]) if c in frame.columns]
 
 
-def _validate(
-    cur, suite: Suite, *, run_id, partition, blocking, publish_dir, accept_changes, now
-) -> Validation:
+def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, accept_changes, now) -> Validation:
     types = table_columns(cur, suite.table)
     validation = Validation(
         suite=suite.source,
@@ -645,8 +634,7 @@ def _validate(
                 del frame
             validation.chunks = chunks
             results += [
-                (pl, _merge(rs, pl.rule.mostly, row_count))
-                for pl, rs in zip(row_plans, per_chunk, strict=True)
+                (pl, _merge(rs, pl.rule.mostly, row_count)) for pl, rs in zip(row_plans, per_chunk, strict=True)
             ]
         if table_plans:
             frame = _frame(cur, _table_frame_sql(table_sql, table_plans))
@@ -657,8 +645,8 @@ def _validate(
     validation.failures = unplanned + [_failure(pl, r) for pl, r in results if not r.success]
     validation.success = not validation.failures
     if publish_dir is not None and results:
-        page = _data_docs(context, suite, results, run_id, now, Path(publish_dir))
-        validation.data_docs = str(page) if page else None
+        validation.stored = _store(context, suite, results, run_id, now, Path(publish_dir))
+        validation.data_docs = str(validation.stored.page) if validation.stored else None
     return validation
 
 
@@ -679,10 +667,7 @@ def _frame(cur, sql: str) -> pd.DataFrame:
 def _table_frame_sql(table_sql: str, plans: list[Planned]) -> str:
     """One row: the aggregates table-level rules check, beside the table's own columns (for `columns`)."""
     aggregates = [f"count(*) as {ROW_COUNT}"] + [
-        f"count({_q(c)}) as {_q(c + '__values')}"
-        for pl in plans
-        if pl.rule.kind == "not_all_null"
-        for c in pl.reads
+        f"count({_q(c)}) as {_q(c + '__values')}" for pl in plans if pl.rule.kind == "not_all_null" for c in pl.reads
     ]
     sql = f"select {', '.join(dict.fromkeys(aggregates))} from {table_sql}"
     if any(pl.rule.kind == "columns" for pl in plans):
@@ -703,9 +688,7 @@ def _tagged(expectation: gxe.Expectation, index: int) -> gxe.Expectation:
     return expectation
 
 
-def _table_facts(
-    cur, suite: Suite, row_count: int, run_id: str, accept_changes: bool, notes: list[str]
-) -> dict:
+def _table_facts(cur, suite: Suite, row_count: int, run_id: str, accept_changes: bool, notes: list[str]) -> dict:
     """Bounds of the row_count rule: configured min/max, the band around the previous run, upstream rows."""
     facts: dict[str, Any] = {"row_count": row_count, "row_count_min": 0, "row_count_max": None}
     for rule in (r for r in suite.rules if r.kind == "row_count"):
@@ -719,8 +702,7 @@ def _table_facts(
             band_hi = math.ceil(previous * float(band["max_ratio"])) + slack if "max_ratio" in band else None
             if accept_changes:
                 notes.append(
-                    f"row count band [{band_lo}, {band_hi}] around previous {previous} not enforced "
-                    "(changes accepted)"
+                    f"row count band [{band_lo}, {band_hi}] around previous {previous} not enforced (changes accepted)"
                 )
             else:
                 lo = max(lo, band_lo)
@@ -741,9 +723,7 @@ def _any_rows(cur, tables: Sequence[str]) -> bool:
     return False
 
 
-def _data_docs(
-    context, suite: Suite, results, run_id: str, now: dt.datetime, publish_dir: Path
-) -> Path | None:
+def _store(context, suite: Suite, results, run_id: str, now: dt.datetime, publish_dir: Path) -> Path | None:
     gx_suite = gx.ExpectationSuite(
         name=suite.name,
         expectations=[r.expectation_config.to_domain_obj() for _, r in results],
@@ -768,4 +748,4 @@ def _data_docs(
             "great_expectations_version": gx.__version__,
         },
     )
-    return publish_result(context, gx_suite, combined, publish_dir)
+    return store_result(context, gx_suite, combined, publish_dir)

@@ -154,9 +154,7 @@ def parse_rule(item: Any, where: str = "suite") -> Rule:
     mostly = params.pop("mostly", None)
     if mostly is not None and not 0 < float(mostly) <= 1:
         raise SuiteError(f"{where}: {kind}: mostly must be in (0, 1], got {mostly}")
-    rule = Rule(
-        kind=kind, columns=columns, params=params, mostly=float(mostly) if mostly is not None else None
-    )
+    rule = Rule(kind=kind, columns=columns, params=params, mostly=float(mostly) if mostly is not None else None)
     _check_rule(rule, where)
     return rule
 
@@ -230,9 +228,7 @@ def suite_tables(suites_dir: Path = SUITES_DIR, schemas: Iterable[str] | None = 
     """Tables that have a suite file (`<schema>.<table>`), optionally only in the given schemas."""
     wanted = set(schemas) if schemas is not None else None
     return sorted(
-        f"{p.parent.name}.{p.stem}"
-        for p in suites_dir.glob("*/*.yml")
-        if wanted is None or p.parent.name in wanted
+        f"{p.parent.name}.{p.stem}" for p in suites_dir.glob("*/*.yml") if wanted is None or p.parent.name in wanted
     )
 
 
@@ -316,6 +312,4 @@ class PublishConfig:
 
 def load_publish_config(path: Path = PUBLISH_CONFIG) -> PublishConfig:
     document = yaml.safe_load(path.read_text()) or {}
-    return PublishConfig(
-        schemas=_as_tuple(document.get("schemas")), exclude=_as_tuple(document.get("exclude"))
-    )
+    return PublishConfig(schemas=_as_tuple(document.get("schemas")), exclude=_as_tuple(document.get("exclude")))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from expectations.history import GateStatus
+from expectations.history import GateStatus, record
 from expectations.suites import PublishConfig, load_publish_config, load_suite, raw_suite
 from orchestration.settings import get_settings
 from warehouse import connect
@@ -81,6 +81,13 @@ def check_result(validation, asset_key: dg.AssetKey, check_name: str, severity: 
     )
 
 
+def render_data_docs(validations) -> None:
+    """Render the Data Docs pages of these validations and the site index, once per step."""
+    from expectations.data_docs import render
+
+    render(get_settings().publish_dir, [v.stored for v in validations])
+
+
 def _errored(table: str, run_id: str, error: Exception, blocking: bool):
     """A validation that could not run (bad SQL in a suite, a broken table) is a failed one."""
     from expectations.runner import Failure, Validation
@@ -125,8 +132,6 @@ def validate_gate(con, table: str, *, run_id: str, upstream: Sequence[str] = ())
             accept_changes=settings.publish_accept_changes,
         )
     except Exception as error:  # noqa: BLE001 - recorded as a failed gate, never as a pass
-        from expectations.history import record
-
         validation = _errored(table, run_id, error, blocking=True)
         record(con, [validation.audit_row()])
         return validation
@@ -154,15 +159,16 @@ def gate_checks(published: Mapping[dg.AssetKey, Sequence[str]]) -> dg.AssetCheck
     )
     def gx_gates(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         run_id = context.run.run_id
+        validations = {}
         with connect(get_settings().warehouse) as con:
-            for check_key in sorted(
-                context.selected_asset_check_keys, key=lambda k: k.asset_key.to_user_string()
-            ):
+            for check_key in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.to_user_string()):
                 table = table_of(check_key.asset_key)
-                validation = validate_gate(con, table, run_id=run_id, upstream=upstream.get(table, ()))
-                if not validation.success:
-                    context.log.error(f"{table}: gate failed: {validation.reasons()}")
-                yield check_result(validation, check_key.asset_key, GATE_CHECK, dg.AssetCheckSeverity.ERROR)
+                validations[check_key] = validate_gate(con, table, run_id=run_id, upstream=upstream.get(table, ()))
+                if not validations[check_key].success:
+                    context.log.error(f"{table}: gate failed: {validations[check_key].reasons()}")
+        render_data_docs(validations.values())
+        for check_key, validation in validations.items():
+            yield check_result(validation, check_key.asset_key, GATE_CHECK, dg.AssetCheckSeverity.ERROR)
 
     return gx_gates
 
@@ -193,13 +199,15 @@ def ensure_gates_passed(con, upstream: Mapping[str, Sequence[str]], *, run_id: s
     from expectations.history import run_results
 
     statuses = run_results(con, run_id, list(upstream))
+    validations = []
     for table in upstream:
         if table not in statuses:
             if log:
                 log(f"{table}: not validated in this run; validating before publication")
-            validation = validate_gate(con, table, run_id=run_id, upstream=upstream[table])
-            audit = validation.audit_row()
-            statuses[table] = GateStatus(table, validation.success, audit.failed_expectations, audit.details)
+            validations.append(validate_gate(con, table, run_id=run_id, upstream=upstream[table]))
+            audit = validations[-1].audit_row()
+            statuses[table] = GateStatus(table, audit.success, audit.failed_expectations, audit.details)
+    render_data_docs(validations)
     failed = {t: s for t, s in statuses.items() if not s.success}
     if failed:
         raise GateFailed(failed)
@@ -232,10 +240,9 @@ def landing_checks(specs: Mapping[dg.AssetKey, LandingSpec]) -> dg.AssetChecksDe
 
         settings = get_settings()
         run_id = context.run.run_id
+        validations = {}
         with connect(settings.warehouse) as con:
-            for check_key in sorted(
-                context.selected_asset_check_keys, key=lambda k: k.asset_key.to_user_string()
-            ):
+            for check_key in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.to_user_string()):
                 spec = specs[check_key.asset_key]
                 try:
                     validation = validate_table(
@@ -243,9 +250,13 @@ def landing_checks(specs: Mapping[dg.AssetKey, LandingSpec]) -> dg.AssetChecksDe
                     )
                 except Exception as error:  # noqa: BLE001 - a warning check reports, it does not stop the run
                     validation = _errored(spec.table, run_id, error, blocking=False)
+                    record(con, [validation.audit_row()])
                 if not validation.success:
                     context.log.warning(f"{spec.table}: {validation.reasons()}")
-                yield check_result(validation, check_key.asset_key, LANDING_CHECK, dg.AssetCheckSeverity.WARN)
+                validations[check_key] = validation
+        render_data_docs(validations.values())
+        for check_key, validation in validations.items():
+            yield check_result(validation, check_key.asset_key, LANDING_CHECK, dg.AssetCheckSeverity.WARN)
 
     return gx_landing_checks
 

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.assets.anomalies import anomaly_assets
 from orchestration.assets.dbt import dbt_models, dbt_partitioned_models, dbt_resource
 from orchestration.assets.landing import ticket_files__tickets
 from orchestration.assets.publish import validation_and_publication
@@ -11,16 +12,18 @@ from orchestration.assets.sources import landing_file_sensor, source_assets, sou
 from orchestration.jobs import jobs
 from orchestration.schedules import schedules
 from orchestration.sensors import sensors, with_freshness_policy
+from orchestration.sensors_alerts import alert_jobs, alert_sensors
 
 defs = dg.Definitions(
     # Sources and marts carry the freshness policy their cadence implies (orchestration/sensors.py).
     assets=dg.map_asset_specs(
         with_freshness_policy,
-        [ticket_files__tickets, *reference_file_assets, *source_assets, dbt_models, *dbt_partitioned_models],
+        [ticket_files__tickets, *reference_file_assets, *source_assets, dbt_models, *dbt_partitioned_models,
+         *anomaly_assets],
     ),
-    jobs=jobs,
+    jobs=[*jobs, *alert_jobs],
     schedules=schedules,
-    sensors=[landing_file_sensor, *sensors],
+    sensors=[landing_file_sensor, *sensors, *alert_sensors],
     resources={"dbt": dbt_resource, **source_resources},
 )
 

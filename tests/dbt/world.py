@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 
@@ -427,3 +428,78 @@ def random_world(seed: int = 7) -> World:
         pl.col("topic_l2_right") != "too_expensive"
     ).drop("topic_l2_right")
     return World(customers, products, surveys_df, social_df, tickets_df, returns_df, sales_df, tags_df, extra)
+
+
+def generated_world(root: Path, landed_export_tickets: set[int]) -> World:
+    """The generator's canonical records (`root/sandbox/*.parquet`) with its truth tags standing in for the
+    tagger; items without a truth row (no text) get neutral / other tags. Export tickets the landing
+    quarantined (malformed rows the generator injects) are left out."""
+    sandbox = root / "sandbox"
+
+    def read(name: str) -> pl.DataFrame:
+        return pl.read_parquet(sandbox / f"{name}.parquet")
+
+    surveys = read("survey_responses").select(
+        "response_id", "survey_tool", "customer_id", "customer_email", "product_id", "submitted_at",
+        *(pl.col(c).cast(pl.Int64) for c in ("nps", "csat", "ces")), "comment",
+    )
+    social = read("social_posts").select(
+        "post_id", "platform", "author", "title", "body", pl.col("rating").cast(pl.Int64), "score", "created_at"
+    )
+    tickets = read("tickets").with_columns(pl.col("csat_score").cast(pl.Int64), utc_offset_minutes=pl.lit(0))
+    tickets = tickets.with_columns(
+        satisfaction=pl.when(pl.col("system") == "zendesk").then(pl.col("satisfaction")),
+        csat_score=pl.when(pl.col("system") == "export").then(pl.col("csat_score")),
+    ).filter((pl.col("system") != "export") | pl.col("ticket_id").is_in(list(landed_export_tickets)))
+    returns = read("returns")
+    keys = pl.concat(
+        [
+            surveys.select(
+                ("survey:" + pl.col("response_id")).alias("key"),
+                (pl.col("survey_tool").replace_strict(SURVEY_SOURCE) + ":" + pl.col("response_id")).alias("id"),
+            ),
+            social.select(
+                ("social:" + pl.col("post_id")).alias("key"), (pl.col("platform") + ":" + pl.col("post_id")).alias("id")
+            ),
+            tickets.select(
+                ("ticket:" + pl.col("ticket_id").cast(pl.Utf8)).alias("key"),
+                (pl.col("system").replace_strict(TICKET_SOURCE) + ":" + pl.col("ticket_id").cast(pl.Utf8)).alias("id"),
+            ),
+            returns.select(
+                ("return:" + pl.col("return_id")).alias("key"),
+                (pl.col("system").replace_strict(RETURN_SOURCE) + ":" + pl.col("return_id")).alias("id"),
+            ),
+        ]
+    ).unique()
+    mapping = dict(zip(keys["key"], keys["id"], strict=True))
+    truth = pl.read_parquet(root / "truth" / "feedback_truth.parquet").filter(
+        pl.col("feedback_key").is_in(list(mapping))
+    )
+    score = {"negative": -0.6, "neutral": 0.0, "positive": 0.6}
+    tags = truth.select(
+        pl.col("feedback_key").replace_strict(mapping).alias("feedback_id"),
+        pl.col("sentiment").alias("sentiment_label"),
+        pl.col("sentiment").replace_strict(score, return_dtype=pl.Float64).alias("sentiment_score"),
+        "topic_l1",
+        "topic_l2",
+        "feedback_type",
+        "urgency",
+        pl.coalesce(
+            pl.col("duplicate_of").replace_strict(mapping, default=None),
+            pl.col("feedback_key").replace_strict(mapping),
+        ).alias("canonical_feedback_id"),
+    )
+    world = World(read("customers"), read("products"), surveys, social, tickets, returns,
+                  read("product_sales_daily"), tags)
+    untagged = feedback_ids(world).join(tags.select("feedback_id"), on="feedback_id", how="anti")
+    defaults = untagged.select(
+        "feedback_id",
+        pl.lit("neutral").alias("sentiment_label"),
+        pl.lit(0.0).alias("sentiment_score"),
+        pl.lit("other").alias("topic_l1"),
+        pl.lit("other").alias("topic_l2"),
+        pl.lit("question").alias("feedback_type"),
+        pl.lit("normal").alias("urgency"),
+        pl.col("feedback_id").alias("canonical_feedback_id"),
+    )
+    return replace(world, tags=pl.concat([tags, defaults]))

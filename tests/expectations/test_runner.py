@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.data_docs import render
 from expectations.runner import validate_table
 from expectations.suites import Rule, Suite, load_suite, parse_rule, raw_suite
 from orchestration.assets.landing import TICKET_FILES
@@ -38,9 +39,10 @@ def test_clean_marts_pass_and_the_result_is_recorded(con, tmp_path, table):
     [row] = audit(con)
     assert row[1:] == (table, "run-1", "*", True, validation.evaluated, 0, 0, validation.row_count, True)
     assert row[0] == f"expectations/suites/{table.replace('.', '/')}.yml"
-    # GX Data Docs: the index and this validation's page, under the publish folder.
-    assert (tmp_path / "pub" / "data_docs" / "index.html").exists()
+    # GX Data Docs under the publish folder: the result is stored at once, rendered once per batch.
+    assert render(tmp_path / "pub", [validation.stored]) == tmp_path / "pub" / "data_docs" / "index.html"
     assert Path(validation.data_docs).exists() and Path(validation.data_docs).suffix == ".html"
+    assert table in (tmp_path / "pub" / "data_docs" / "index.html").read_text()
 
 
 @pytest.mark.parametrize("name", sorted(INJECTIONS))

@@ -1,0 +1,138 @@
+"""`cfm forget` on a real pipeline run: after it, no table of the warehouse and no file of the published copy
+holds the customer's id, email, phone or handle, and landing again (files and APIs) does not bring them back.
+
+One pipeline run on a small generated sample (module fixture); the scan is deliberately naive (ILIKE on every
+column cast to text of every table, plain substring search in every published file) so that it does not
+share the erasure code's idea of what counts as a match.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+RECORDS = 1500
+
+
+def scan_database(path: Path, needles: list[str]) -> dict[str, int]:
+    """'schema.table' -> rows in which any column, cast to text, contains any needle (case-insensitive)."""
+    hits: dict[str, int] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
+        for schema, table in tables:
+            columns = [c for (c,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = current_database() "
+                "and schema_name = ? and table_name = ?", [schema, table]).fetchall()]
+            row_text = " || chr(10) || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
+            where = " or ".join(f"({row_text}) ilike ?" for _ in needles)
+            count = con.execute(
+                f'select count(*) from "{schema}"."{table}" where {where}', [f"%{n}%" for n in needles]
+            ).fetchall()[0][0]
+            if count:
+                hits[f"{schema}.{table}"] = count
+    return hits
+
+
+def scan_published(folder: Path, needles: list[str]) -> dict[str, int]:
+    hits: dict[str, int] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.suffix == ".duckdb":
+            found = sum(scan_database(path, needles).values())
+        elif path.suffix == ".parquet":
+            with duckdb.connect() as con:
+                con.execute(f"create view f as select * from read_parquet('{path}')")
+                columns = [r[0] for r in con.execute("describe f").fetchall()]
+                row_text = " || chr(10) || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
+                where = " or ".join(f"({row_text}) ilike ?" for _ in needles)
+                found = con.execute(f"select count(*) from f where {where}", [f"%{n}%" for n in needles]).fetchall()[0][0]
+        else:
+            text = path.read_bytes().decode("utf-8", errors="replace").lower()
+            found = sum(text.count(n.lower()) for n in needles)
+        if found:
+            hits[str(path.relative_to(folder))] = found
+    return hits
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory):
+    """Generate a sample, serve the sandbox, materialize everything once."""
+    from generator import generate
+    from sandbox import serve
+
+    data = tmp_path_factory.mktemp("forget") / "data"
+    saved = dict(os.environ)
+    os.environ.update({
+        "CFM_DATA_DIR": str(data),
+        "CFM_WAREHOUSE": str(data / "warehouse.duckdb"),
+        "CFM_LANDING_DIR": str(data / "landing"),
+        "CFM_PUBLISH_DIR": str(data / "published"),
+        "CFM_PRIVACY_SALT": "test-salt",
+    })
+    os.environ.pop("DAGSTER_HOME", None)
+    generate(records=RECORDS, seed=5, out_dir=data)
+    server = serve(data / "sandbox", port=0)
+    os.environ["CFM_SANDBOX_URL"] = server.url
+    try:
+        from orchestration.runner import materialize
+
+        materialize(raise_on_error=False)
+        yield data
+    finally:
+        server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def heaviest_customer(warehouse: Path) -> dict[str, str]:
+    """The customer with the most landed rows, and their identifiers from the CRM export."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        customer_id = con.execute(
+            """select customer_id, count(*) from (
+                   select requester_id as customer_id from raw.ticket_files__tickets
+                   union all select customer_id from raw.returns_files__returns
+                   union all select respondent_id from raw.survey_files__responses
+               ) group by 1 order by 2 desc, 1 limit 1"""
+        ).fetchall()[0][0]
+        email, phone, handle = con.execute(
+            "select email, phone, handle from raw.crm__customers where customer_id = ?", [customer_id]
+        ).fetchall()[0]
+    return {"customer_id": customer_id, "email": email, "phone": phone, "handle": handle}
+
+
+def test_forget_leaves_no_trace_and_landing_does_not_bring_the_customer_back(pipeline: Path):
+    from orchestration.privacy import forget_customer
+    from orchestration.runner import materialize
+
+    warehouse, published = pipeline / "warehouse.duckdb", pipeline / "published"
+    subject = heaviest_customer(warehouse)
+    needles = list(subject.values())
+    before = scan_database(warehouse, needles)
+    assert len(before) >= 4, before  # the customer is really spread over the layers
+    published_before = scan_published(published, needles) if published.exists() else {}
+
+    result = forget_customer(subject["customer_id"])
+
+    assert scan_database(warehouse, needles) == {}
+    assert scan_published(published, needles) == {} if published.exists() else True
+    assert set(result.tables) >= set(before) - {"audit.privacy_requests"}
+    assert set(result.files) >= set(published_before)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (logged,) = con.execute("select count(*) from audit.privacy_requests").fetchall()[0]
+    assert logged == 1
+
+    # Land everything again: the same files re-dropped under new names, the APIs pulled from scratch.
+    for path in (pipeline / "landing").rglob("*.*"):
+        path.rename(path.with_name("again_" + path.name))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from raw._cursors")
+    landed = materialize("group:surveys or group:social or group:tickets or group:returns or group:reference",
+                         raise_on_error=False)
+    assert landed.get_asset_materialization_events()
+    assert scan_database(warehouse, needles) == {}
