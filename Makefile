@@ -26,6 +26,25 @@ demo: manifest
 test: manifest
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
+# The benchmark adds dlt, VADER and SnowNLP (extra `bench`) for its side-by-side comparisons.
+BENCH_RECORDS ?= 1000000
+BENCH_STAMP := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: manifest $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run --records $(BENCH_RECORDS)
+
+# The same dbt build on PostgreSQL (installed from the OS packages if missing, started on a local port).
+PG_STAMP := $(VENV)/.installed-postgres-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+$(PG_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,postgres]'
+	touch $(PG_STAMP)
+
+test-postgres: manifest $(PG_STAMP)
+	scripts/test_postgres.sh
+
 dev: manifest
 	$(BIN)/dagster dev -w workspace.yaml
 

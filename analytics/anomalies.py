@@ -55,10 +55,11 @@ NO_EVIDENCE_Z = 2.0
 # ... and a stronger event explains a weaker one only if it accounts for at least 30% of its excess (the
 # rest being noise that alone would not have fired).
 MIN_EXPLAINED_SHARE = 0.3
-# A count anomaly of lift L explains up to LIFT_TOLERANCE * (L - 1) times the expected items of a cell inside
-# it: extra items rarely follow the slice's usual mix (on generated data a ticket surge is 1.9x heavier on
-# delivery than usual, a service shift lands 3.6x heavier on one product).
-LIFT_TOLERANCE = 5.0
+# A count anomaly of lift L explains up to LIFT_TOLERANCE * (L - 1) times the expected items E of a cell inside
+# it, plus NOISE_Z * sqrt(E * L): extra items rarely follow the slice's usual mix (on generated data a ticket
+# surge is 1.9x heavier on delivery than usual, a service shift lands 3.6x heavier on one small product).
+LIFT_TOLERANCE = 2.0
+NOISE_Z = 3.0
 MIN_OUTSIDE_ITEMS = 5.0
 # Another metric of the same slice that moved this far the bad way in an event's window is named with it.
 SIBLING_Z = 3.0
@@ -165,7 +166,7 @@ class Rules:
     sample_ids: int = 5
     explain: bool = True
     slice_priority: tuple[str, ...] = ("topic", "product", "channel", "channel_family", "topic_l1", "all")
-    metric_priority: tuple[str, ...] = ("nps", "csat", "return_rate", "negative_feedback", "complaints")
+    metric_priority: tuple[str, ...] = ("nps", "negative_feedback", "complaints", "csat", "return_rate")
     severity: tuple[tuple[float, str], ...] = ((9.0, "critical"), (6.5, "high"), (0.0, "medium"))
     trends: Mapping[str, Any] = field(default_factory=dict)
     alerting: Mapping[str, Any] = field(default_factory=dict)
@@ -1196,7 +1197,7 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             e_int = share * expected_items
             excess = max(0.0, o_int - e_int)
             if adds_items:
-                excess = min(excess, max(0.0, LIFT_TOLERANCE * e_int * (lift - 1.0)))
+                excess = min(excess, _attributable(e_int, lift, fully))
             x1 -= excess
         else:
             inside = window.filter(member & (pl.col(den_c) > 0))
@@ -1207,7 +1208,7 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             if adds_items:
                 base_share = float(b_in[den_c].sum()) / max(float(history[den_c].sum()), 1.0)
                 e_int = base_share * n1
-                extra = min(max(0.0, n_int - e_int), max(0.0, LIFT_TOLERANCE * e_int * (lift - 1.0)))
+                extra = min(max(0.0, n_int - e_int), _attributable(e_int, lift, fully))
                 h = min(1.0, extra / n_int)
                 excess = h * n_int
                 x1 -= h * float(inside[num_c].sum())
@@ -1234,6 +1235,16 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
     if fully:
         return best if _remainder_z(cfg, e, x1, x2, n1) < NO_EVIDENCE_Z else None
     return None if _retest(cfg, e, x1, x2, n1) else best
+
+
+def _attributable(expected: float, lift: float, strict: bool = False) -> float:
+    """The most of a cell's excess a count anomaly of this lift can account for: its lift on the cell's
+    expected items, LIFT_TOLERANCE times over (extra items rarely follow the usual mix), plus Poisson noise
+    (left out when the question is whether the anomaly accounts for ALL of the cell's excess)."""
+    if math.isinf(lift):
+        return math.inf
+    noise = 0.0 if strict else NOISE_Z * math.sqrt(max(expected * lift, 0.0))
+    return max(0.0, LIFT_TOLERANCE * expected * (lift - 1.0) + noise)
 
 
 def _excess(cfg: Rules, e: _Event) -> float:
@@ -1425,7 +1436,7 @@ def evaluate(anomalies: pl.DataFrame, injected: Iterable[Mapping[str, Any]], *,
         e = events[matched[ti]]
         found.append({**_jsonable(t), "anomaly_id": e["anomaly_id"], "event_metric": e["metric"],
                       "event_slice": f"{e['slice_type']}={e['slice_value']}",
-                      "first_detected": e["first_detected"].isoformat(), "score": e["score"]})
+                      "first_detected": e["first_detected"].isoformat(), "score": e.get("score")})
     fps = [
         {k: (v.isoformat() if isinstance(v, date) else v) for k, v in e.items()
          if k in ("anomaly_id", "metric", "slice_type", "slice_value", "first_detected", "last_seen", "rule",

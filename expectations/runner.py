@@ -36,6 +36,7 @@ from expectations.data_docs import StoredResult, make_context, store_result
 from expectations.suites import (
     CAST_TYPES,
     DEFAULT_FUTURE_SLACK_MINUTES,
+    REPO_ROOT,
     Rule,
     Suite,
     read_values_from,
@@ -171,14 +172,19 @@ def _mostly(rule: Rule) -> dict[str, float]:
 
 
 def _values_from(source: Mapping[str, Any], con: duckdb.DuckDBPyConnection) -> list[Any]:
-    """Accepted values from a warehouse table (e.g. a dbt seed: `table: seeds.channels`) or a CSV file."""
-    if "table" not in source:
+    """Accepted values from the first of: a warehouse table (a dbt seed as loaded, `table: seeds.channels`),
+    a CSV file (`csv:`), the `fallback:` list; plus `add:`. None of them available is an error."""
+    column, add = source["column"], set(source.get("add") or ())
+    table = source.get("table")
+    if table and table_columns(con, table):
+        rows = con.execute(f"select distinct {_q(column)} from {_table_sql(table)} where {_q(column)} is not null")
+        return sorted({r[0] for r in rows.fetchall()} | add, key=str)
+    if source.get("csv") and (REPO_ROOT / source["csv"]).exists():
         return read_values_from(source)
-    table, column = source["table"], source["column"]
-    if not table_columns(con, table):
-        raise ValueError(f"values_from: table {table} does not exist")
-    rows = con.execute(f"select distinct {_q(column)} from {_table_sql(table)} where {_q(column)} is not null")
-    return sorted({r[0] for r in rows.fetchall()} | set(source.get("add") or ()), key=str)
+    if source.get("fallback"):
+        return sorted(set(source["fallback"]) | add, key=str)
+    where = " or ".join(f"{k} {source[k]}" for k in ("table", "csv") if source.get(k))
+    raise ValueError(f"values_from: {where} does not exist")
 
 
 def _plan_rule(rule: Rule, types: Mapping[str, str], con: duckdb.DuckDBPyConnection) -> list[Planned]:

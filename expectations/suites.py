@@ -15,6 +15,7 @@ A published table without a file gets `default_suite` (not empty when its inputs
       - row_count: {min: 1, vs_previous: {min_ratio: 0.5, max_ratio: 2.0, slack: 50}}
 
 A rule is `kind: columns` (a column or a list) or `kind: {column(s): ..., <params>, mostly: 0.99}`.
+Rules shared by a family of tables live in `suites/_shared/*.yml`; a suite lists them under `extends:`.
 """
 
 from __future__ import annotations
@@ -207,11 +208,29 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def read_suite_file(path: Path, table: str) -> Suite:
+def _read_document(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A suite file with the files it `extends` (paths relative to the suites folder) merged in: their
+    expectations first, then its own; its own key, sample_columns, chunk_rows and description win."""
+    if path in seen:
+        raise SuiteError(f"{path}: extends itself ({' -> '.join(map(str, seen))})")
     document = yaml.safe_load(path.read_text()) or {}
     if not isinstance(document, Mapping):
         raise SuiteError(f"{path}: a suite file is a mapping with `expectations:`")
-    return parse_suite(document, table=table, source=_relative(path))
+    merged: dict[str, Any] = {"expectations": []}
+    for parent in _as_tuple(document.get("extends")):
+        parent_path = SUITES_DIR / parent if not Path(parent).is_absolute() else Path(parent)
+        if not parent_path.exists():
+            raise SuiteError(f"{path}: extends {parent}, which does not exist")
+        inherited = _read_document(parent_path, (*seen, path))
+        merged.update({k: v for k, v in inherited.items() if k != "expectations"})
+        merged["expectations"] += inherited["expectations"]
+    merged.update({k: v for k, v in document.items() if k not in ("expectations", "extends")})
+    merged["expectations"] += list(document.get("expectations") or [])
+    return merged
+
+
+def read_suite_file(path: Path, table: str) -> Suite:
+    return parse_suite(_read_document(path), table=table, source=_relative(path))
 
 
 def load_suite(
@@ -228,7 +247,9 @@ def suite_tables(suites_dir: Path = SUITES_DIR, schemas: Iterable[str] | None = 
     """Tables that have a suite file (`<schema>.<table>`), optionally only in the given schemas."""
     wanted = set(schemas) if schemas is not None else None
     return sorted(
-        f"{p.parent.name}.{p.stem}" for p in suites_dir.glob("*/*.yml") if wanted is None or p.parent.name in wanted
+        f"{p.parent.name}.{p.stem}"
+        for p in suites_dir.glob("*/*.yml")
+        if not p.parent.name.startswith("_") and (wanted is None or p.parent.name in wanted)
     )
 
 

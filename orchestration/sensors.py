@@ -16,8 +16,8 @@ import json
 from datetime import timedelta
 
 import dagster as dg
-import requests
 
+from alerting.webhook import deliver
 from orchestration.settings import get_settings
 from orchestration.source_registry import SOURCES, ApiSource, FileSource
 
@@ -53,13 +53,14 @@ def with_freshness_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def post_alert(text: str, url: str | None) -> bool:
-    """Post a Slack-compatible message to the alert webhook; False when none is configured."""
-    # TODO(anomalies engineer): route through alerting.webhook.deliver once it exists, so failed runs and
-    # anomaly alerts share one delivery path (retries, file fallback).
+    """Post a Slack-compatible message through the alerting package's webhook client (bounded retries);
+    False when no webhook is configured. A delivery that still fails raises, so the sensor tick fails and
+    the next tick tries again (its cursor has not moved)."""
     if not url:
         return False
-    response = requests.post(url, json={"text": text}, timeout=(5, 15))
-    response.raise_for_status()
+    result = deliver(url, {"text": text})
+    if not result.ok:
+        raise RuntimeError(f"alert webhook failed after {result.attempts} attempts: {result.error}")
     return True
 
 

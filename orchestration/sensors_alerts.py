@@ -33,7 +33,7 @@ def link_base() -> str:
 def read_anomalies(con) -> pl.DataFrame:
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'analytics' and table_name = 'anomalies'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return con.sql("select * from analytics.anomalies").pl() if exists else pl.DataFrame(schema=an.ANOMALY_SCHEMA)
 
 

@@ -369,8 +369,11 @@ def drop_forgotten(
         path = con.execute("select path from duckdb_databases() where database_name = current_database()")
         salt = salt_for(path.fetchone()[0])
     forgotten = "(select identifier_hash from audit.forgotten_subjects)"
-    hashed = " or ".join(f"sha256(? || lower(trim(cast({_q(c)} as varchar)))) in {forgotten}" for c in cols)
-    params = [salt] * len(cols)
+    # The whole value, and its last path segment: vendors wrap ids (gid://shopify/Customer/C000123).
+    values = [f"lower(trim(cast({_q(c)} as varchar)))" for c in cols]
+    values += [f"regexp_extract({v}, '[^/]+$')" for v in values]
+    hashed = " or ".join(f"sha256(? || {v}) in {forgotten}" for v in values)
+    params = [salt] * len(values)
     count = con.execute(f"select count(*) from {batch} where {hashed}", params).fetchone()[0]
     if count:
         con.execute(f"delete from {batch} where {hashed}", params)

@@ -21,7 +21,7 @@ import polars as pl
 
 from orchestration.assets.landing import TICKET_FILES
 from orchestration.assets.reference_files import CRM_CUSTOMERS, CRM_PRODUCTS, PRODUCT_SALES_DAILY
-from tests.dbt.world import RETURN_SOURCE, SURVEY_SOURCE, TICKET_SOURCE, World, feedback_ids
+from tests.dbt.world import SURVEY_SOURCE, World, feedback_ids
 from warehouse.landing import land_export_file
 
 REPO = Path(__file__).resolve().parents[2]

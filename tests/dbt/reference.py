@@ -191,7 +191,9 @@ def with_segment(world: World, frame: pl.DataFrame) -> pl.DataFrame:
 
 def sliced(frame: pl.DataFrame, dimensions: dict[str, str | None] | None = None) -> pl.DataFrame:
     """One copy of each row per breakdown: (dimension, dimension_value)."""
-    dimensions = dimensions or {"all": None, "channel": "channel", "product": "product_id", "segment": "customer_segment"}
+    dimensions = dimensions or {
+        "all": None, "channel": "channel", "product": "product_id", "segment": "customer_segment"
+    }
     parts = []
     for name, column in dimensions.items():
         value = pl.lit("all") if column is None else pl.col(column).cast(pl.Utf8).fill_null("unknown")
@@ -359,7 +361,9 @@ def topics(world: World, mart: pl.DataFrame, grain: str) -> pl.DataFrame:
                                     "complaint_count"])
     total = pl.col("feedback_count").sum().over("period_start", *SERIES)
     return f.with_columns(
-        negative_pct=pl.when(pl.col("feedback_count") > 0).then(100 * pl.col("negative_count") / pl.col("feedback_count")),
+        negative_pct=pl.when(pl.col("feedback_count") > 0).then(
+            100 * pl.col("negative_count") / pl.col("feedback_count")
+        ),
         share_of_volume_pct=pl.when(total > 0).then(100 * pl.col("feedback_count") / total),
     )
 

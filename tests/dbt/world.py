@@ -146,10 +146,8 @@ def random_world(seed: int = 7) -> World:
         for j in range(n):
             tool = rng.choice(["typeform", "typeform", "qualtrics", "csv"])
             rid = f"R{day:02d}{j:02d}{tool[:2]}"
-            if day == 5:
-                nps = rng.choice([9, 10])
-            else:
-                nps = rng.choice([None, 0, 3, 5, 6, 6, 7, 8, 8, 9, 9, 10, 10])
+            # Day 5 is all promoters.
+            nps = rng.choice([9, 10]) if day == 5 else rng.choice([None, 0, 3, 5, 6, 6, 7, 8, 8, 9, 9, 10, 10])
             customer = rng.choice(customer_ids[:20])
             comment = None
             if rng.random() < 0.55:

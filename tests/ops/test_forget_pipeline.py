@@ -19,28 +19,35 @@ pytestmark = pytest.mark.xdist_group("pipeline")
 RECORDS = 1500
 
 
+def _count_rows(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], needles: list[str]) -> int:
+    """Rows of `relation` in which any column, cast to text, contains any needle (case-insensitive)."""
+    row_text = " || chr(10) || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
+    where = " or ".join(f"({row_text}) ilike ?" for _ in needles)
+    return con.execute(f"select count(*) from {relation} where {where}", [f"%{n}%" for n in needles]).fetchall()[0][0]
+
+
 def scan_database(path: Path, needles: list[str]) -> dict[str, int]:
-    """'schema.table' -> rows in which any column, cast to text, contains any needle (case-insensitive)."""
+    """'schema.table' -> rows holding any needle, over every table of a DuckDB file."""
     hits: dict[str, int] = {}
     with duckdb.connect(str(path), read_only=True) as con:
+        columns: dict[tuple[str, str], list[str]] = {}
+        for schema, table, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = current_database() and not internal order by column_index"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append(column)
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
         ).fetchall()
         for schema, table in tables:
-            columns = [c for (c,) in con.execute(
-                "select column_name from duckdb_columns() where database_name = current_database() "
-                "and schema_name = ? and table_name = ?", [schema, table]).fetchall()]
-            row_text = " || chr(10) || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
-            where = " or ".join(f"({row_text}) ilike ?" for _ in needles)
-            count = con.execute(
-                f'select count(*) from "{schema}"."{table}" where {where}', [f"%{n}%" for n in needles]
-            ).fetchall()[0][0]
+            count = _count_rows(con, f'"{schema}"."{table}"', columns[(schema, table)], needles)
             if count:
                 hits[f"{schema}.{table}"] = count
     return hits
 
 
 def scan_published(folder: Path, needles: list[str]) -> dict[str, int]:
+    """Published file -> rows (DuckDB, Parquet) or occurrences (any other file) holding any needle."""
     hits: dict[str, int] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.suffix == ".duckdb":
@@ -48,10 +55,7 @@ def scan_published(folder: Path, needles: list[str]) -> dict[str, int]:
         elif path.suffix == ".parquet":
             with duckdb.connect() as con:
                 con.execute(f"create view f as select * from read_parquet('{path}')")
-                columns = [r[0] for r in con.execute("describe f").fetchall()]
-                row_text = " || chr(10) || ".join(f"coalesce(cast(\"{c}\" as varchar), '')" for c in columns)
-                where = " or ".join(f"({row_text}) ilike ?" for _ in needles)
-                found = con.execute(f"select count(*) from f where {where}", [f"%{n}%" for n in needles]).fetchall()[0][0]
+                found = _count_rows(con, "f", [r[0] for r in con.execute("describe f").fetchall()], needles)
         else:
             text = path.read_bytes().decode("utf-8", errors="replace").lower()
             found = sum(text.count(n.lower()) for n in needles)

@@ -35,6 +35,7 @@ TICKETS = LandingSpec(
 RATINGS = LandingSpec(
     source="zd", entity="ratings", key=("id",), columns=("id", "requester_id", "comment", "created_at"),
 )
+RETURNS = LandingSpec(source="shop", entity="returns", key=("id",), columns=("id", "customer_id", "note"))
 CUSTOMERS = LandingSpec(
     source="crm", entity="customers", key=("customer_id",),
     columns=("customer_id", "name", "email", "phone", "handle"),
@@ -140,8 +141,12 @@ def test_landing_drops_a_forgotten_customer_on_replay(con, monkeypatch):
 
     again = land_records(con, TICKETS, [ticket(1, ANN, "the app crashes"), ticket(5, BOB, "new one")])
     ratings = land_records(con, RATINGS, [{"id": "r3", "requester_id": "360007", "comment": "meh"}])
+    returns = land_records(con, RETURNS, [  # a vendor wrapping the id in its own global id
+        {"id": "x1", "customer_id": "gid://shopify/Customer/C000007", "note": "too small"},
+        {"id": "x2", "customer_id": "gid://shopify/Customer/C000070", "note": "broken"},
+    ])
 
-    assert (again.inserted, ratings.inserted) == (1, 0)
+    assert (again.inserted, ratings.inserted, returns.inserted) == (1, 0, 1)
     tickets = con.execute("select ticket_id from raw.tf__tickets order by 1").fetchall()
     assert tickets == [("3",), ("4",), ("5",)]
 

@@ -145,17 +145,29 @@ ticket_files as (
 
 -- A return is one feedback item however many lines it has (int_returns__unioned holds the lines): the note of
 -- its first line that has one, the product when all lines share it, the earliest request time.
+{{ source_name }}_returns as (
+    select
+        feedback_id,
+        count(distinct product_id) as product_count,
+        min(requested_at) as first_requested_at,
+        max(_loaded_at) as return_loaded_at
+    from {{ ref('int_returns__unioned') }}
+    where source = '{{ source_name }}'
+    group by feedback_id
+),
+
 {{ source_name }}_lines as (
     select
         lines.*,
+        returns.product_count,
+        returns.first_requested_at,
+        returns.return_loaded_at,
         row_number() over (
             partition by lines.feedback_id
             order by case when lines.customer_note is null then 1 else 0 end, lines.line_item_id
-        ) as line_rank,
-        count(distinct lines.product_id) over (partition by lines.feedback_id) as product_count,
-        min(lines.requested_at) over (partition by lines.feedback_id) as first_requested_at,
-        max(lines._loaded_at) over (partition by lines.feedback_id) as return_loaded_at
+        ) as line_rank
     from {{ ref('int_returns__unioned') }} as lines
+    inner join {{ source_name }}_returns as returns on returns.feedback_id = lines.feedback_id
     where lines.source = '{{ source_name }}'
 ),
 

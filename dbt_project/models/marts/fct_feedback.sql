@@ -58,12 +58,31 @@ canonical as (
     where coalesce(tags.canonical_feedback_id, feedback.feedback_id) = feedback.feedback_id
 ),
 
+{%- if is_incremental() %}
+
+-- Self-healing on top of the look-back: an item missing from the table (canonical again after a relink) or
+-- whose duplicate count moved is rebuilt whenever it happened.
+existing as (
+    select feedback_id, duplicate_count from {{ this }}
+),
+{%- endif %}
+
 in_scope as (
-    select *
+    select canonical.*
     from canonical
-    where {{ cfm.in_partition_window('created_at') }}
-      and {{ cfm.changed_since_last_run(
-            ['_loaded_at', 'tagged_at', 'last_duplicate_tagged_at', 'last_duplicate_loaded_at']) }}
+    {%- if is_incremental() %}
+    left join existing on existing.feedback_id = canonical.feedback_id
+    {%- endif %}
+    where {{ cfm.in_partition_window('canonical.created_at') }}
+      and (
+        {{ cfm.changed_since_last_run(
+            ['canonical._loaded_at', 'canonical.tagged_at', 'canonical.last_duplicate_tagged_at',
+             'canonical.last_duplicate_loaded_at']) }}
+        {%- if is_incremental() %}
+        or existing.feedback_id is null
+        or existing.duplicate_count <> canonical.duplicate_count
+        {%- endif %}
+      )
 ),
 
 final as (

@@ -63,7 +63,8 @@ timed as (
             - {{ cfm.working_clock('tickets.created_at', 'created_day') }} as open_working_minutes_at_as_of
     from tickets
     cross join as_of
-    left join priority_tiers on priority_tiers.priority = tickets.priority
+    -- A ticket without a priority (Zendesk's default) is held to the normal tier.
+    left join priority_tiers on priority_tiers.priority = coalesce(tickets.priority, 'normal')
     left join calendar as created_day on created_day.date_day = cast(tickets.created_at as date)
     left join calendar as responded_day on responded_day.date_day = cast(tickets.first_response_at as date)
     left join calendar as solved_day on solved_day.date_day = cast(tickets.solved_at as date)
