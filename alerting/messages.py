@@ -75,7 +75,8 @@ def sentence(a: Mapping[str, Any]) -> str:
         return f"{what} rose to {observed:.1f}% {when} (expected ~{expected:.1f}%{ratio})."
     if rule.endswith("_wow") or rule == "period_over_period":
         change = f", {100 * (observed / expected - 1):+.0f}%" if expected > 0 else ""
-        return f"{what} rose to {observed:.0f} in the week to {_day(a['window_end'])} (previous week {expected:.0f}{change})."
+        week = _day(a["window_end"])
+        return f"{what} rose to {observed:.0f} in the week to {week} (previous week {expected:.0f}{change})."
     ratio = f", {observed / expected:.1f}x" if expected > 0 else ""
     return f"{what} rose to {observed:.0f} {when} (expected ~{expected:.0f}{ratio})."
 

@@ -7,21 +7,22 @@ Pure Polars/numpy functions, no Dagster, no warehouse:
     events = detect(series, rules, feedback=feedback)           # one row per anomaly EVENT
 
 How a day becomes an alert (the choices against alert fatigue, REFERENCE §4):
-- Baseline per metric and slice, causal (a day is judged only on the days before it):
-  counts: the mean of the last `window_days` not-anomalous days times a weekday factor (the slice's own
-  weekday profile, shrunk toward the whole feed's when the slice is thin), with day-to-day over-dispersion
-  measured on the last `profile_days` (negative binomial tail instead of Poisson);
-  NPS / shares / rates: the pooled answers of the same window.
-- A slice is judged only after `min_history_days` of history and when the window holds enough volume
-  (`min_expected` items, `min_n` answers): thin slices never alert.
-- Rules (baseline surge, the domain's 300%-in-24h, complaints week over week, negative rate crossing 15%)
-  fire on days; consecutive anomalous days of one metric+slice are ONE event: `first_detected` is fixed at the
-  estimated onset, `last_seen` extends, the baseline is frozen while it is open. The event closes after
-  `cooldown_days` quiet days; a shift still present after `rebaseline_after_days` becomes the new normal
-  (the event closes, the baseline restarts at the onset), so a level shift alerts once.
-- Explanation: an event whose excess disappears once the items of a stronger event are set back to their
-  baseline (a delivery spike seen again in its channel, in the whole feed, as complaints) is folded into that
-  event (`related`), so one incident is one alert.
+- Baseline per metric and slice, causal (day t is judged only on days before it, so event ids never change
+  when later data arrives): counts use the mean of the last `window_days` days that were not part of an
+  event, times a weekday factor (the slice's own weekday profile, shrunk toward the whole feed's when the
+  slice is thin); the count tests are negative binomial with the metric's over-dispersion pooled over its
+  slices. NPS, shares and rates use the pooled answers (units sold) of the same window.
+- Each rule window (1, 3, 7, 14 days ...) is judged against the baseline as it stood before the window
+  starts, after volume gates (`min_expected`, `min_observed` items; `min_n` answers): thin slices and
+  slices with less than `min_history_days` of history never alert.
+- Consecutive anomalous days of one metric+slice are ONE event: `first_detected` is the estimated onset
+  (the first unusual day of the window that fired), `last_seen` extends while the days since the onset stay
+  above the frozen baseline, the event closes after `cooldown_days` quiet days, and a shift still present
+  after `rebaseline_after_days` becomes the new normal (the event closes, the baseline restarts at the
+  onset): a level shift alerts once.
+- Explanation: an event whose excess is accounted for by a stronger overlapping event (the delivery spike
+  seen again in its channel, in the whole feed, as complaints) is folded into it and listed in `related`;
+  the strongest name survives (a narrower slice when the whole excess sits in it). One incident, one alert.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ RETURN_CHANNELS = ("shopify", "returns_export")
 # frozen baseline: weaker than opening it, so a level shift is one long event, not a flicker of alerts.
 CONTINUE_DAYS = 7
 CONTINUE_Z = 2.0
+# The onset of a count event is the first day of its window that is unusual on its own (p < 0.1).
+ONSET_P = 0.1
 # An event is named instead of the one it explains only if nothing significant is left of the other.
 NO_EVIDENCE_Z = 2.0
 # ... and a stronger event explains a weaker one only if it accounts for at least 30% of its excess (the
@@ -279,10 +282,7 @@ def flag_columns(metric: str) -> tuple[str, str, str]:
 def feedback_rows(feedback: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """The feedback frame with `_date`, one string column per slice type and 0/1 flags per metric."""
     f = feedback
-    if "created_date" in f.columns:
-        day = pl.col("created_date").cast(pl.Date)
-    else:
-        day = pl.col("created_at").cast(pl.Date)
+    day = pl.col("created_date" if "created_date" in f.columns else "created_at").cast(pl.Date)
     exprs: list[pl.Expr] = [day.alias("_date"), _col(f, "feedback_id").cast(pl.String).alias("feedback_id")]
     for slice_type, column in rules.slices.items():
         value = pl.lit("all") if column is None else _col(f, column).cast(pl.String)
@@ -418,6 +418,7 @@ class _Event:
     closed: bool = False
     base: _Baseline = field(default_factory=_Baseline)
     related: list[str] = field(default_factory=list)
+    dates: list[date] = field(default_factory=list, repr=False)  # the scan's calendar (index -> day)
 
 
 class _Pool:
@@ -534,9 +535,9 @@ class _SeriesScan:
         self.dow = dow.tolist()
         self.dow_prefix = np.vstack([np.zeros(7), np.cumsum(np.eye(7)[dow], axis=0)]).tolist()
         self.pooled = pooled_profile
-        self.cnum = np.concatenate([[0.0], np.cumsum(num)])
-        self.cnum2 = np.concatenate([[0.0], np.cumsum(num2)])
-        self.cden = np.concatenate([[0.0], np.cumsum(den)])
+        self.cnum = np.concatenate([[0.0], np.cumsum(num)]).tolist()
+        self.cnum2 = np.concatenate([[0.0], np.cumsum(num2)]).tolist()
+        self.cden = np.concatenate([[0.0], np.cumsum(den)]).tolist()
         self.expected = [math.nan] * self.T  # counts: expected items per day, as of that day
         self.level: list[float] = [math.nan] * self.T  # counts: baseline items per day before day t
         self.factors: list[list[float] | None] = [None] * self.T  # counts: weekday factors before day t
@@ -715,22 +716,29 @@ class _SeriesScan:
         sums: dict[int, tuple[float, float, float, float | None]] = {}
         count = self.spec.kind == COUNT
         up = self.spec.sign > 0
+        cnum, cden, snap = self.cnum, self.cden, self.snap
+        scores = self.spec.kind in (NPS, PROPORTION)
         for rule in self.rules:
+            floor = max(rule.min_expected * rule.min_ratio, rule.min_observed) if count and up else -math.inf
             for w in rule.windows:
                 a = t - w + 1
-                if a < self.valid_from or self.snap[a] is None:
+                if a < self.valid_from or snap[a] is None:
                     continue
+                if scores and (cden[t + 1] - cden[a] < rule.min_n or snap[a][2] < rule.min_n):
+                    continue  # too few answers in the window or the baseline
                 window = sums.get(w)
                 if window is None:
-                    x1 = float(self.cnum[t + 1] - self.cnum[a])
+                    x1 = cnum[t + 1] - cnum[a]
+                    if x1 < floor:
+                        continue  # cannot pass the volume and ratio gates together (the common quiet day)
                     window = sums[w] = (
                         x1,
-                        float(self.cnum2[t + 1] - self.cnum2[a]),
-                        float(self.cden[t + 1] - self.cden[a]),
+                        self.cnum2[t + 1] - self.cnum2[a],
+                        self.cden[t + 1] - self.cden[a],
                         self._window_expected(a, t) if count else None,
                     )
-                if count and up and window[0] < max(rule.min_expected * rule.min_ratio, rule.min_observed):
-                    continue  # cannot pass the volume and ratio gates together (the common quiet day)
+                elif window[0] < floor:
+                    continue
                 hit = self._test(rule, a, t, window)
                 if hit is not None and (best is None or hit.score > best.score):
                     best = hit
@@ -754,7 +762,7 @@ class _SeriesScan:
             base = (self._sum(self.cnum, pa, a - 1), self._sum(self.cnum2, pa, a - 1), self._sum(self.cden, pa, a - 1))
         else:
             base = snap[:3]
-        return test_window(kind, sign, rule, x1, x2, n1, *base, w=w, expected=expected,
+        return judge_window(kind, sign, rule, x1, x2, n1, *base, w=w, expected=expected,
                            dispersion=self._dispersion(b, expected, w) if expected is not None else 1.0,
                            baseline_days=snap[3])
 
@@ -768,12 +776,13 @@ class _SeriesScan:
             z = self._window_z(a, t)
             if z > best_z:
                 best_z, best_a = z, a
-        if self.spec.kind == COUNT:
-            # A leading day that is not itself clearly up (2 sd) is the old level, not the onset: with a few
-            # items a day the best window often starts a day early on an ordinary day.
+        if self.spec.kind == COUNT and self.spec.sign > 0:
+            # The onset is the first day that is itself unusual (p < ONSET_P against the old level): the
+            # best window often starts on an ordinary day just before (one item where 0.2 were expected).
+            # A late onset stays inside a level shift; an early one would date the event before it began.
             while best_a < t:
                 exp = self._window_expected(best_a, best_a, base_day=best_a)
-                if exp is None or self.spec.sign * (self.num_l[best_a] - exp) > 2.0 * math.sqrt(max(exp, 0.25)):
+                if exp is None or float(stats.count_tail_p(self.num_l[best_a], max(exp, 1e-6))) < ONSET_P:
                     break
                 best_a += 1
         return best_a
@@ -809,7 +818,7 @@ def _prescreen_z(max_p: float) -> float:
 _Z_OF_P: dict[float, float] = {}
 
 
-def test_window(kind: str, sign: int, rule: Rule, x1: float, x2: float, n1: float, x0: float, x20: float,
+def judge_window(kind: str, sign: int, rule: Rule, x1: float, x2: float, n1: float, x0: float, x20: float,
                 n0: float, *, w: int, expected: float | None, dispersion: float, baseline_days: float) -> _Hit | None:
     """Does this window pass the rule? Cheap gates first; the exact test only for the few that pass them.
 
@@ -982,7 +991,7 @@ def scan_series(series: pl.DataFrame, rules: Rules) -> tuple[list[_Event], dict[
             if scan.flags:
                 flags[scan.key] = [(dates[t], h) for t, h in scan.flags]
     for e in events:
-        e.dates = dates  # type: ignore[attr-defined]
+        e.dates = dates
     return events, flags
 
 
@@ -1019,18 +1028,18 @@ def _retest(cfg: Rules, e: _Event, x1: float, x2: float, n1: float) -> bool:
     rule = next(r for r in cfg.rules if r.name == e.hit.rule)
     x0, x20, n0 = e.base.num, e.base.num2, e.base.den
     if spec.kind == COUNT and rule.type == "baseline":
-        return test_window(COUNT, spec.sign, rule, x1, x2, n1, x0, x20, n0, w=e.hit.window,
+        return judge_window(COUNT, spec.sign, rule, x1, x2, n1, x0, x20, n0, w=e.hit.window,
                            expected=e.hit.expected, dispersion=e.base.dispersion,
                            baseline_days=e.base.days) is not None
     if spec.kind == COUNT:  # period over period: the previous window is the baseline
-        return test_window(COUNT, spec.sign, rule, x1, x2, n1, e.hit.expected, 0.0, 0.0, w=e.hit.window,
+        return judge_window(COUNT, spec.sign, rule, x1, x2, n1, e.hit.expected, 0.0, 0.0, w=e.hit.window,
                            expected=None, dispersion=1.0, baseline_days=1.0) is not None
-    return test_window(spec.kind, spec.sign, rule, x1, x2, n1, x0, x20, n0, w=e.hit.window, expected=None,
+    return judge_window(spec.kind, spec.sign, rule, x1, x2, n1, x0, x20, n0, w=e.hit.window, expected=None,
                        dispersion=1.0, baseline_days=1.0) is not None
 
 
 def _window_dates(e: _Event) -> tuple[date, date]:
-    dates = e.dates  # type: ignore[attr-defined]
+    dates = e.dates
     return dates[e.detected - e.hit.window + 1], dates[e.detected]
 
 
@@ -1056,7 +1065,7 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
         lo, hi = _window_dates(e)
         overlapping = [
             p for p in primaries
-            if not _disjoint(p, e) and e.dates[p.onset] <= hi and lo <= e.dates[p.last]  # type: ignore[attr-defined]
+            if not _disjoint(p, e) and e.dates[p.onset] <= hi and lo <= e.dates[p.last]
         ]
         explained_by = _explained_by(e, overlapping, rows, cfg) if overlapping else None
         if explained_by is None:
@@ -1078,8 +1087,8 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
             lo, hi = _window_dates(e)
             others = [
                 p for p in primaries
-                if p is not e and not _disjoint(p, e) and e.dates[p.onset] <= hi  # type: ignore[attr-defined]
-                and lo <= e.dates[p.last]  # type: ignore[attr-defined]
+                if p is not e and not _disjoint(p, e) and e.dates[p.onset] <= hi
+                and lo <= e.dates[p.last]
             ]
             by = _explained_by(e, others, rows, cfg) if others else None
             if by is None:
@@ -1113,7 +1122,7 @@ def _add_sibling_metrics(events: list[_Event], series: pl.DataFrame, cfg: Rules)
     part = series.join(wanted, on=["slice_type", "slice_value"], how="semi")
     by_key = {key: frame.sort("date") for key, frame in part.group_by(["metric", "slice_type", "slice_value"])}
     for e in events:
-        dates = e.dates  # type: ignore[attr-defined]
+        dates = e.dates
         lo, hi = _window_dates(e)
         base_lo = dates[max(0, e.onset - cfg.baseline.window_days)]
         base_hi = dates[max(0, e.onset - 1)]
@@ -1156,7 +1165,7 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
     num_c, num2_c, den_c = flag_columns(e.metric)
     in_slice = _slice_expr(e.slice_type, e.slice_value)
     window = rows.filter(pl.col("_date").is_between(lo, hi) & in_slice)
-    dates = e.dates  # type: ignore[attr-defined]
+    dates = e.dates
     history = rows.filter(
         pl.col("_date").is_between(dates[max(0, e.onset - cfg.baseline.window_days)], dates[max(0, e.onset - 1)])
         & in_slice
@@ -1177,6 +1186,13 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
     best, best_excess, total_excess = None, 0.0, 0.0
     for p in primaries:
         p_num, _, p_den = flag_columns(p.metric)
+        # Only the days both are anomalous: a one-day spike explains its own day of e's two-week window.
+        o_lo, o_hi = max(lo, dates[p.onset]), min(hi, dates[p.last])
+        if o_lo > o_hi:
+            continue
+        overlap_days = (o_hi - o_lo).days + 1
+        on_days = pl.col("_date").is_between(o_lo, o_hi)
+        p_window_rows = window.filter(on_days)
         # The primary's items: counts and rates add items (p_num); NPS / shares change answers (p_den).
         adds_items = cfg.metrics[p.metric].kind in (COUNT, RATE)
         member = _slice_expr(p.slice_type, p.slice_value) & (pl.col(p_num if adds_items else p_den) > 0)
@@ -1187,27 +1203,27 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             # The primary's lift is measured OUTSIDE e's slice: a category whose only rise is e's own
             # (a topic inside it) is not the cause of e. With too little outside (e contains the primary,
             # or the same slice seen through another metric) all of the overlap's excess is the primary's.
-            p_window = float(everything.filter(member & ~in_slice).height)
-            p_expected = float(all_history.filter(member & ~in_slice).height) * window_days / history_days
+            p_window = float(everything.filter(on_days & member & ~in_slice).height)
+            p_expected = float(all_history.filter(member & ~in_slice).height) * overlap_days / history_days
             lift = p_window / p_expected if p_expected >= MIN_OUTSIDE_ITEMS else math.inf
         if spec.kind in (COUNT, RATE):
-            o_int = float(window.filter(member)[num_c].sum())
+            o_int = float(p_window_rows.filter(member)[num_c].sum())
             base_all = float(history[num_c].sum())
             share = float(history.filter(member)[num_c].sum()) / base_all if base_all > 0 else 0.0
-            e_int = share * expected_items
+            e_int = share * expected_items * overlap_days / window_days
             excess = max(0.0, o_int - e_int)
             if adds_items:
                 excess = min(excess, _attributable(e_int, lift, fully))
             x1 -= excess
         else:
-            inside = window.filter(member & (pl.col(den_c) > 0))
+            inside = p_window_rows.filter(member & (pl.col(den_c) > 0))
             n_int = float(inside[den_c].sum())
             if n_int <= 0:
                 continue
             b_in = history.filter(member & (pl.col(den_c) > 0))
             if adds_items:
                 base_share = float(b_in[den_c].sum()) / max(float(history[den_c].sum()), 1.0)
-                e_int = base_share * n1
+                e_int = base_share * float(p_window_rows[den_c].sum())
                 extra = min(max(0.0, n_int - e_int), _attributable(e_int, lift, fully))
                 h = min(1.0, extra / n_int)
                 excess = h * n_int
@@ -1306,7 +1322,7 @@ def detect(
         _add_sibling_metrics(events, series, rules)
     out = []
     for e in events:
-        dates = e.dates  # type: ignore[attr-defined]
+        dates = e.dates
         lo, hi = _window_dates(e)
         first = dates[e.onset]
         samples = sample_ids(rows, e, rules.sample_ids, dates[e.onset], hi) if rows is not None else []

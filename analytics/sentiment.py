@@ -34,6 +34,8 @@ NEG_WINDOW = 3  # tokens after a negator that it flips; VADER uses the same wind
 W_PRE = 0.5  # weight of the clause before "but" / inside "although" (chosen out of fold, MODEL.md)
 W_POST = 1.5  # weight of the clause after "but"
 LEX_FEATURES = ("lex_pos", "lex_neg")
+PREFIX_LEN = 5
+FEATURE_KINDS: dict[str, bool] = {}
 _U64 = pl.UInt64
 
 
@@ -93,7 +95,12 @@ def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules) -> pl.DataFrame:
 
     is_neg = h.is_in(rules.negator_keys.implode())
     b = pl.when(same(1) & ~pl.col("boundary")).then(tx.combine(h, h.shift(-1)))
-    toks = toks.with_columns(b=b, nxt=pl.when(same(1) & ~pl.col("boundary")).then(pl.col("tok").shift(-1)))
+    tok = pl.col("tok")
+    toks = toks.with_columns(b=b, nxt=pl.when(same(1) & ~pl.col("boundary")).then(tok.shift(-1)))
+    if rules.language == "zh":
+        toks = toks.with_columns(nxt2=pl.when(pl.col("nxt").is_not_null() & same(2)).then(tok.shift(-1) + tok.shift(-2)))
+    else:
+        toks = toks.with_columns(pre=pl.when(tok.str.len_chars() > PREFIX_LEN).then(tok.str.slice(0, PREFIX_LEN)))
     if rules.language == "zh":
         g3 = pl.when(same(2)).then(tx.combine(pl.col("b"), h.shift(-2)))
         toks = toks.with_columns(g3=g3).with_columns(
@@ -277,6 +284,11 @@ def training_features(texts: pl.DataFrame, rules: LanguageRules) -> tuple[pl.Dat
     bi = content.filter(pl.col("nxt").is_not_null()).select(
         "row", "w", kind=pl.lit("b"), t1="tok", t2="nxt"
     )
+    extra = []
+    if "nxt2" in toks.columns:
+        extra.append(content.filter(pl.col("nxt2").is_not_null()).select("row", "w", kind=pl.lit("t"), t1="tok", t2="nxt2"))
+    if "pre" in toks.columns and FEATURE_KINDS.get("p", True):
+        extra.append(content.filter(pl.col("pre").is_not_null()).select("row", "w", kind=pl.lit("p"), t1="pre", t2=pl.lit(None, dtype=pl.String)))
     lex = lexicon_values(toks, rules).select(
         "row",
         w=pl.col("val").abs(),
@@ -284,7 +296,7 @@ def training_features(texts: pl.DataFrame, rules: LanguageRules) -> tuple[pl.Dat
         t1=pl.when(pl.col("val") > 0).then(pl.lit("lex_pos")).otherwise(pl.lit("lex_neg")),
         t2=pl.lit(None, dtype=pl.String),
     )
-    allf = pl.concat([uni, bi, lex]).with_columns(
+    allf = pl.concat([uni, bi, *extra, lex]).with_columns(
         fid=pl.concat_str([pl.col("kind"), pl.col("t1"), pl.col("t2").fill_null("")], separator="\t")
     )
     names = allf.select("fid", "kind", "t1", "t2").unique("fid").sort("fid")

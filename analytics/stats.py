@@ -137,7 +137,10 @@ def poisson_rate_test(x1, t1, x0, t0, alternative: Alternative = "two-sided") ->
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where((x0 > 0) & (t1 > 0), (x1 / t1) / (x0 / t0), np.inf)
         ratio = np.where((x1 == 0) & (x0 == 0), 1.0, ratio)
-    z = st.norm.isf(p) if alternative != "two-sided" else np.sign(np.log(np.maximum(ratio, 1e-300))) * st.norm.isf(p / 2)
+    if alternative == "two-sided":
+        z = np.sign(np.log(np.maximum(ratio, 1e-300))) * st.norm.isf(p / 2)
+    else:
+        z = st.norm.isf(p)
     return TestResult(_out(ratio), _out(z), _out(p))
 
 

@@ -38,6 +38,8 @@ trap cleanup EXIT
 "${AS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -w -t 60 -l "$WORK/server.log" \
   -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
 "${AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres cfm
+# Timestamps without an offset are UTC, as the DuckDB profile's TimeZone setting makes them there.
+"${AS[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d cfm -qc "alter database cfm set timezone to 'UTC'"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PORT (cluster in $WORK)"
 
 export CFM_PG_HOST=127.0.0.1 CFM_PG_PORT="$PORT" CFM_PG_USER=postgres CFM_PG_PASSWORD="" CFM_PG_DATABASE=cfm

@@ -47,7 +47,8 @@ def test_sentence_and_slack_payload():
     assert body["blocks"][2]["elements"][0]["url"] == "https://bi.example/anomalies/a1"
     nps = anomaly("a2", metric="nps", slice_type="channel", slice_value="typeform", observed=-12.0,
                   expected=28.0, n=64.0, window_start=date(2026, 10, 19), window_end=date(2026, 10, 21))
-    assert sentence(nps) == "NPS in Typeform fell to -12 over 2026-10-19 to 2026-10-21 (expected ~28, -40 points, n=64)."
+    assert sentence(nps) == (
+        "NPS in Typeform fell to -12 over 2026-10-19 to 2026-10-21 (expected ~28, -40 points, n=64).")
 
 
 def test_deliver_retries_after_a_500(receiver):

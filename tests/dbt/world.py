@@ -87,7 +87,7 @@ def feedback_ids(world: World) -> pl.DataFrame:
         ),
         world.returns.select(
             (pl.col("system").replace_strict(RETURN_SOURCE) + ":" + pl.col("return_id")).alias("feedback_id")
-        ).unique(),
+        ).unique(maintain_order=True),
     ]
     return pl.concat(parts)
 
@@ -402,7 +402,7 @@ def random_world(seed: int = 7) -> World:
 
     # Near-duplicates: four survey comments repeat the earliest ticket; some social posts repeat
     # an earlier survey comment. The duplicate's own scores still count in NPS.
-    commented = surveys_df.filter(pl.col("comment").is_not_null()).sort("submitted_at")
+    commented = surveys_df.filter(pl.col("comment").is_not_null()).sort("submitted_at", "response_id")
     earlier_ticket = tickets_df.sort("created_at").row(0, named=True)
     ticket_fid = f"{TICKET_SOURCE[earlier_ticket['system']]}:{earlier_ticket['ticket_id']}"
     dup_map: dict[str, str] = {}

@@ -72,14 +72,28 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, items: int = 300, days: int =
 
 
 def rebuild_daily(con: duckdb.DuckDBPyConnection) -> None:
-    """marts.mart_feedback_daily from marts.fct_feedback, as dbt_project/models/marts/mart_feedback_daily does."""
+    """marts.mart_feedback_daily from marts.fct_feedback as its dbt model builds it: every day of the calendar
+    for every channel with data (zero counts and null CSAT on quiet days)."""
     con.execute(
         """create or replace table marts.mart_feedback_daily as
-        select created_date as feedback_date, channel, count(*) as feedback_count,
-               count(csat_score) as csat_responses, count(*) filter (where csat_score >= 4) as csat_satisfied,
-               case when count(csat_score) > 0
-                    then 100.0 * count(*) filter (where csat_score >= 4) / count(csat_score) end as csat_pct
-        from marts.fct_feedback group by 1, 2"""
+        with days as (
+            select cast(unnest(generate_series(min(created_date), max(created_date), interval 1 day)) as date)
+                   as feedback_date
+            from marts.fct_feedback
+        ),
+        channels as (select distinct channel from marts.fct_feedback),
+        counts as (
+            select created_date as feedback_date, channel, count(*) as feedback_count,
+                   count(csat_score) as csat_responses, count(*) filter (where csat_score >= 4) as csat_satisfied
+            from marts.fct_feedback group by 1, 2
+        )
+        select d.feedback_date, c.channel,
+               coalesce(n.feedback_count, 0) as feedback_count,
+               coalesce(n.csat_responses, 0) as csat_responses,
+               coalesce(n.csat_satisfied, 0) as csat_satisfied,
+               case when n.csat_responses > 0 then 100.0 * n.csat_satisfied / n.csat_responses end as csat_pct
+        from days d cross join channels c
+        left join counts n on n.feedback_date = d.feedback_date and n.channel = c.channel"""
     )
 
 

@@ -68,8 +68,8 @@ def test_daily_series_gap_and_out_of_range_csat_are_caught(con):
     validation = validate_table(con, load_suite("marts.mart_feedback_daily"), run_id="r")
 
     failed = {f.rule: f for f in validation.failures}
-    assert set(failed) == {"no_gaps(feedback_date)", "between(csat_pct)"}
-    gap = failed["no_gaps(feedback_date)"]
+    assert set(failed) == {"no_gaps(feedback_date, channel)", "between(csat_pct)"}
+    gap = failed["no_gaps(feedback_date, channel)"]
     assert gap.samples[0]["feedback_date__days_since_previous"] == 2
     assert gap.samples[0]["feedback_date"].startswith("2026-10-16")
     assert failed["between(csat_pct)"].samples[0]["csat_pct"] == 140
@@ -91,8 +91,9 @@ def test_chunked_validation_finds_duplicates_across_the_whole_table(con):
 
 
 def test_row_count_outside_the_band_of_the_previous_run_fails_unless_accepted(con):
+    build_marts(con, items=1000)
     suite = load_suite("marts.fct_feedback")
-    assert validate_table(con, suite, run_id="run-1").success  # 300 rows: the baseline
+    assert validate_table(con, suite, run_id="run-1").success  # 1000 rows: the baseline
 
     con.execute("delete from marts.fct_feedback where cast(native_id as integer) >= 20")  # 20 rows left
     dropped = validate_table(con, suite, run_id="run-2")
@@ -100,7 +101,7 @@ def test_row_count_outside_the_band_of_the_previous_run_fails_unless_accepted(co
 
     [failure] = dropped.failures
     assert failure.rule == "row_count()" and failure.observed == 20
-    assert failure.expected["min_value"] == 50  # floor(300 * 0.5) - 100 slack
+    assert failure.expected["min_value"] == 300  # floor(1000 * 0.5) - 200 slack
     assert accepted.success and "not enforced" in accepted.notes[0]
 
 
@@ -133,12 +134,13 @@ def test_a_missing_column_or_table_is_a_named_failure(con):
 
 
 def test_accepted_values_from_a_seed_that_is_not_loaded_fail_that_rule_only(con):
-    con.execute("drop table seeds.taxonomy")
+    con.execute("drop table seeds.channels; drop table seeds.taxonomy")
 
     validation = validate_table(con, load_suite("marts.fct_feedback"), run_id="r")
 
-    assert {f.rule for f in validation.failures} == {"in_set(topic_l1)", "in_set(topic_l2)"}
-    assert "seeds.taxonomy does not exist" in validation.failures[0].message
+    # channels has no other source of values; the taxonomy falls back to the codes its suite lists
+    [failure] = validation.failures
+    assert failure.rule == "in_set(channel)" and failure.message.endswith("table seeds.channels does not exist")
 
 
 def test_raw_suite_warns_about_rows_that_bypassed_landing(tmp_path):

@@ -9,6 +9,7 @@ database from there.
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -149,6 +150,32 @@ def mart_counts_postgres() -> dict[str, int]:
         return counts
 
 
+NUMERIC = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL")
+
+
+def numeric_columns(warehouse: Path) -> dict[str, list[str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() where schema_name = 'marts' "
+            "order by table_name, column_index"
+        ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column, kind in rows:
+        if kind.split("(")[0] in NUMERIC:
+            columns.setdefault(table, []).append(column)
+    return columns
+
+
+def column_sums(execute, columns: dict[str, list[str]]) -> dict[str, float | None]:
+    """'table.column' -> sum of the column as a double, for every numeric mart column."""
+    sums: dict[str, float | None] = {}
+    for table, names in columns.items():
+        casts = ", ".join('sum(cast("' + c + '" as double precision))' for c in names)
+        values = execute(f'select {casts} from marts."{table}"')
+        sums.update({f"{table}.{c}": v for c, v in zip(names, values, strict=True)})
+    return sums
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("postgres") / "data"
@@ -189,3 +216,23 @@ def test_postgres_marts_match_duckdb(built):
     duck, pg = mart_counts_duckdb(built["warehouse"]), mart_counts_postgres()
     assert pg == duck
     assert duck["fct_feedback"] > 0
+
+
+def test_every_numeric_mart_column_sums_the_same_on_both_databases(built):
+    columns = numeric_columns(built["warehouse"])
+    with duckdb.connect(str(built["warehouse"]), read_only=True) as con:
+        duck = column_sums(lambda sql: con.execute(sql).fetchall()[0], columns)
+    with pg_connect() as pg, pg.cursor() as cur:
+        def run(sql: str) -> tuple:
+            cur.execute(sql)
+            return cur.fetchone()
+
+        post = column_sums(run, columns)
+    assert len(duck) > 50
+    differ = {
+        k: (duck[k], post[k])
+        for k in duck
+        if (duck[k] is None) != (post[k] is None)
+        or (duck[k] is not None and not math.isclose(duck[k], post[k], rel_tol=1e-9, abs_tol=1e-6))
+    }
+    assert differ == {}

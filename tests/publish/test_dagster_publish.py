@@ -104,6 +104,9 @@ def test_a_failed_blocking_gate_skips_publication_and_a_clean_rerun_publishes(la
     started = {e.step_key for e in bad.all_events if e.event_type_value == "STEP_START"}
     assert "gx_gates" in started and "published__serving_copy" not in started  # the step never ran
     assert sha256(published) == first_sha and read_manifest(published.parent)["version"] == first_version
+    docs_page = Path(gate.metadata["data_docs"].value)  # GX Data Docs of the failed validation
+    assert docs_page.exists() and docs_page.is_relative_to(get_settings().publish_dir / "data_docs")
+    assert "marts.fct_feedback" in (get_settings().publish_dir / "data_docs" / "index.html").read_text()
     landing = evaluations[("ticket_files/tickets", LANDING_CHECK)]
     assert not landing.passed and landing.severity == dg.AssetCheckSeverity.WARN
     assert "between(satisfaction_score)" in landing.metadata["failures"].value

@@ -28,7 +28,7 @@ UPSTREAM = {"marts.fct_feedback": [], "marts.mart_feedback_daily": ["marts.fct_f
 
 
 @pytest.fixture
-def warehouse(cfm_env: Path) -> Path:
+def warehouse(cfm_env: Path, no_data_docs) -> Path:
     with connect() as con:
         build_marts(con)
     return get_settings().warehouse

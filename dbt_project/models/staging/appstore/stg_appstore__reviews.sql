@@ -17,9 +17,7 @@ typed as (
 ),
 
 latest as (
-    select *
-    from typed
-    qualify row_number() over (partition by review_id order by _loaded_at desc) = 1
+    {{ cfm.deduplicate('typed', 'review_id', '_loaded_at desc') }}
 )
 
 select * from latest

@@ -11,7 +11,7 @@ typed as (
         title,
         nullif(trim(selftext), '') as body,
         cast(score as integer) as score,
-        timezone('UTC', to_timestamp(cast(created_utc as double))) as created_at,
+        {{ cfm.epoch_to_utc('created_utc') }} as created_at,
         subreddit,
         permalink,
         _loaded_at
@@ -19,9 +19,7 @@ typed as (
 ),
 
 latest as (
-    select *
-    from typed
-    qualify row_number() over (partition by post_id order by _loaded_at desc) = 1
+    {{ cfm.deduplicate('typed', 'post_id', '_loaded_at desc') }}
 )
 
 select * from latest

@@ -11,7 +11,7 @@ typed as (
         nullif(trim(customer_id), '') as customer_id,
         nullif(trim(product_id), '') as product_id,
         cast(nullif(trim(quantity), '') as integer) as quantity,
-        cast(nullif(trim(amount), '') as double) as amount,
+        cast(nullif(trim(amount), '') as double precision) as amount,
         upper(trim(currency)) as currency,
         coalesce(upper(nullif(trim(reason_code), '')), 'UNKNOWN') as reason_code,
         nullif(trim(customer_note), '') as customer_note,
@@ -23,9 +23,7 @@ typed as (
 ),
 
 latest as (
-    select *
-    from typed
-    qualify row_number() over (partition by return_id order by _loaded_at desc) = 1
+    {{ cfm.deduplicate('typed', 'return_id', '_loaded_at desc') }}
 )
 
 select * from latest

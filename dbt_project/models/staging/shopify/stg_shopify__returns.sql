@@ -5,38 +5,36 @@ with source as (
 ),
 
 latest as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by id order by {{ to_utc('order_updated_at') }} desc nulls last, _loaded_at desc
-    ) = 1
+    {{ cfm.deduplicate('source', 'id', cfm.to_utc('order_updated_at') ~ ' desc nulls last, _loaded_at desc') }}
 ),
 
 line_items as (
     select
         latest.*,
-        unnest(from_json(
-            line_items,
-            '[{"id": "VARCHAR", "quantity": "BIGINT", "return_reason": "VARCHAR", "return_reason_note": "VARCHAR",
-              "customer_note": "VARCHAR", "product_id": "VARCHAR"}]'
-        )) as item
+        {{ cfm.json_text('item', 'id') }} as item_id,
+        {{ cfm.json_text('item', 'quantity') }} as item_quantity,
+        {{ cfm.json_text('item', 'return_reason') }} as item_return_reason,
+        {{ cfm.json_text('item', 'return_reason_note') }} as item_return_reason_note,
+        {{ cfm.json_text('item', 'customer_note') }} as item_customer_note,
+        {{ cfm.json_text('item', 'product_id') }} as item_product_id
     from latest
+    cross join {{ cfm.json_array_rows('latest.line_items', 'item') }}
 ),
 
 final as (
     select
         regexp_replace(id, '^gid://shopify/Return/', '') as return_id,
-        regexp_replace(item.id, '^gid://shopify/ReturnLineItem/', '') as return_line_item_id,
+        regexp_replace(item_id, '^gid://shopify/ReturnLineItem/', '') as return_line_item_id,
         name as return_name,
         regexp_replace(order_id, '^gid://shopify/Order/', '') as order_id,
         regexp_replace(customer_id, '^gid://shopify/Customer/', '') as customer_id,
         nullif(lower(trim(customer_email)), '') as customer_email,
-        regexp_replace(item.product_id, '^gid://shopify/Product/', '') as product_id,
+        regexp_replace(item_product_id, '^gid://shopify/Product/', '') as product_id,
         upper(trim(status)) as status,
-        cast(item.quantity as integer) as quantity,
-        upper(trim(item.return_reason)) as reason_code,
-        nullif(trim(item.return_reason_note), '') as reason_note,
-        nullif(trim(item.customer_note), '') as customer_note,
+        cast(item_quantity as integer) as quantity,
+        upper(trim(item_return_reason)) as reason_code,
+        nullif(trim(item_return_reason_note), '') as reason_note,
+        nullif(trim(item_customer_note), '') as customer_note,
         {{ to_utc('created_at') }} as requested_at,
         {{ to_utc('closed_at') }} as closed_at,
         _loaded_at

@@ -20,9 +20,7 @@ typed as (
 ),
 
 latest as (
-    select *
-    from typed
-    qualify row_number() over (partition by response_id order by _loaded_at desc) = 1
+    {{ cfm.deduplicate('typed', 'response_id', '_loaded_at desc') }}
 )
 
 select * from latest

@@ -26,11 +26,7 @@ typed as (
 ),
 
 latest as (
-    select *
-    from typed
-    qualify row_number() over (
-        partition by ticket_id order by updated_at desc nulls last, _loaded_at desc
-    ) = 1
+    {{ cfm.deduplicate('typed', 'ticket_id', 'updated_at desc nulls last, _loaded_at desc') }}
 )
 
 select * from latest
