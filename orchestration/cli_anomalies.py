@@ -112,8 +112,9 @@ def feedback_from_generated(out_dir: Path, tags: str = "truth") -> tuple[pl.Data
 def _model_tags(out_dir: Path) -> pl.DataFrame:
     """The tagging library's labels for every generated text (needs analytics.tagging)."""
     try:
-        from analytics.config import TaggingConfig
         from analytics.tagging import tag
+
+        from analytics.config import TaggingConfig
     except ImportError as exc:  # the tagging library is another engineer's and may not be there yet
         raise typer.BadParameter(f"--tags model needs analytics.tagging ({exc}); use --tags truth") from exc
     texts = pl.read_parquet(Path(out_dir) / "truth" / "feedback_truth.parquet").select(
