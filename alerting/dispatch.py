@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from alerting import ledger
-from alerting.messages import payload, sentence
+from alerting.messages import link_for, payload, sentence
 from alerting.webhook import DeliveryResult, deliver
 
 log = logging.getLogger("alerting")
@@ -133,8 +133,10 @@ def dispatch(
             ledger.record(con, ledger.from_anomaly(
                 a, status, channel="webhook", attempts=attempts, http_status=result.status, error=result.error,
                 run_id=run_id, first_attempt_at=first_attempt))
-            summary.failed += status == "failed"
-            summary.gave_up += status == "gave_up"
+            if status == "failed":
+                summary.failed += 1
+            else:
+                summary.gave_up += 1
             summary.failures.append(f"{aid}: {result.error}")
             log.warning("alert %s not delivered (attempt %d): %s", aid, attempts, result.error)
     return summary
@@ -143,7 +145,7 @@ def dispatch(
 def _write_file(path: Path, a: Mapping[str, Any], link_base: str) -> DeliveryResult:
     """No webhook: one JSON line per alert (sentence, link, the event) and a log line."""
     text = sentence(a)
-    record = {"sentence": text, "link": payload(a, link_base)["blocks"][2]["elements"][0]["url"],
+    record = {"sentence": text, "link": link_for(a, link_base),
               **{k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in a.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:

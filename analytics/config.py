@@ -75,6 +75,8 @@ def load_rules(seeds_dir: Path | None = None) -> dict[str, LanguageRules]:
             negators=terms("negator"),
             negator_exceptions=terms("negator_exception"),
             modifiers=dict(zip(modifiers["term"].to_list(), modifiers["factor"].to_list(), strict=True)),
+            contrast_but=terms("contrast_but"),
+            contrast_although=terms("contrast_although"),
         )
     return rules
 

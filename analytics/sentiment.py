@@ -1,6 +1,6 @@
 """Sentiment: a linear model over n-gram, negation and lexicon features, scored as Polars joins.
 
-Per language the model is two logistic regressions over the same features:
+Per language the model is two linear classifiers over the same features:
 - polarity (positive vs negative), trained on every labelled positive/negative row of that language;
 - subjectivity (polar vs neutral), trained on the rows that have a neutral class (English tweets).
 sentiment_score = P(polar) * (2 * P(positive | polar) - 1): it lies in [-1, 1] and has the sign of the
@@ -10,15 +10,17 @@ neutral training data, so P(polar) = 1 there and neutral means "weak or no evide
 Features (MODEL.md says why each is there):
 - "u" unigram, or "n" when the token is inside a negation scope (up to 3 tokens after a negator, same
   clause): "not good" fires n:good, which learns a negative weight;
-- "b" bigrams inside a clause (Chinese: adjacent characters, i.e. character bigrams);
+- "b" bigrams inside a clause (Chinese: character bigrams), "t" character trigrams (Chinese only), "p" the
+  first 5 letters of longer English words (a free stemmer: "disappointing" ~ "disappointed");
 - "x" lex_pos / lex_neg: sums of general-purpose lexicon valences (seeds sentiment_lexicon_*.csv), flipped
   by negators and scaled by intensifiers/diminishers (sentiment_lexicon_modifiers.csv). They carry
   sentiment words the training data never saw, which keeps the model useful on other domains.
-Every value is multiplied by the contrast weight of its token (text.token_frame) and the row's features by
-1/sqrt(token count), so long and short texts get comparable scores.
+Each occurrence counts its token's contrast weight (text.token_frame); a row's feature sum is divided by
+sqrt(token count) so long and short texts get comparable scores.
 
 Inference never builds feature strings: tokens are hashed once, n-gram keys are combined hashes, and the
-model is two joins plus a group-by. Training (analytics.training) uses the same token frame.
+model is a few hash joins plus one group-by, all in one lazy Polars query. Training uses the same token
+frame (plus the token strings) so a weight learned there is the weight applied here.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ from analytics import text as tx
 NEG_WINDOW = 3  # tokens after a negator that it flips; VADER uses the same window
 W_PRE = 0.5  # weight of the clause before "but" / inside "although" (chosen out of fold, MODEL.md)
 W_POST = 1.5  # weight of the clause after "but"
-LEX_FEATURES = ("lex_pos", "lex_neg")
 PREFIX_LEN = 5
-FEATURE_KINDS: dict[str, bool] = {}
+_PREFIX_SALT = 0x5BD1E9955BD1E995  # keeps prefix keys apart from unigram keys of the same string
 _U64 = pl.UInt64
+_EMPTY_KEYS = pl.Series("key", [], dtype=_U64)
 
 
 @dataclass(frozen=True)
@@ -48,207 +50,130 @@ class LanguageRules:
     negators: tuple[str, ...]
     negator_exceptions: tuple[str, ...] = ()
     modifiers: dict[str, float] = field(default_factory=dict)  # intensifier/diminisher → factor
+    contrast_but: tuple[str, ...] = ()
+    contrast_although: tuple[str, ...] = ()
     negation_factor: float = -0.74  # VADER's value: "not good" is weaker than "bad"
 
     @property
     def token_lang(self) -> str:
         return "zh" if self.language == "zh" else "en"
 
+    @property
+    def max_ngram(self) -> int:
+        return 3 if self.token_lang == "zh" else 2
+
+    def keys(self, terms: tuple[str, ...] | list[str]) -> pl.Series:
+        if not terms:
+            return _EMPTY_KEYS
+        return tx.term_keys(pl.Series(list(terms), dtype=pl.String), self.token_lang)["key"]
+
     @cached_property
-    def lexicon_keys(self) -> pl.DataFrame:
-        """key, n, valence of lexicon terms (n = tokens in the term)."""
+    def lexicon_tables(self) -> dict[int, pl.DataFrame]:
+        """n → (key, valence) for lexicon terms of n tokens (n ≤ 4)."""
         keys = tx.term_keys(self.lexicon["term"], self.token_lang)
-        return (
+        lex = (
             keys.join(self.lexicon.select("term", "valence"), on="term", how="left")
             .group_by("key", "n")
             .agg(pl.col("valence").mean())
             .sort("key")
         )
+        return {n: lex.filter(pl.col("n") == n).select("key", "valence") for n in (1, 2, 3, 4)}
 
     @cached_property
-    def negator_keys(self) -> pl.Series:
-        return tx.term_keys(pl.Series(list(self.negators), dtype=pl.String), self.token_lang)["key"]
-
-    @cached_property
-    def exception_keys(self) -> pl.Series:
-        return tx.term_keys(pl.Series(list(self.negator_exceptions), dtype=pl.String), self.token_lang)["key"]
+    def key_sets(self) -> dict[str, pl.Series]:
+        return {
+            "neg": self.keys(self.negators),
+            "exc": self.keys(self.negator_exceptions),
+            "but": self.keys(self.contrast_but),
+            "alt": self.keys(self.contrast_although),
+        }
 
     @cached_property
     def modifier_keys(self) -> dict[int, float]:
-        terms = pl.Series(list(self.modifiers), dtype=pl.String)
-        keys = tx.term_keys(terms, self.token_lang)
+        terms = list(self.modifiers)
+        if not terms:
+            return {}
+        keys = tx.term_keys(pl.Series(terms, dtype=pl.String), self.token_lang)
         return dict(zip(keys["key"].to_list(), [self.modifiers[t] for t in keys["term"]], strict=True))
 
 
-def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules) -> pl.DataFrame:
-    """Token frame with negation, modifier and n-gram keys for texts (row 0..n-1, text).
+def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules, strings: bool = False) -> pl.LazyFrame:
+    """Lazy token frame with negation, modifier and n-gram keys for texts (row, text).
 
-    Columns: row, tok, h, w, content (a feature-bearing token), negated, factor, b (bigram key or null),
-    nxt (next token), and for Chinese g3/g4 (tri/four-gram keys, lexicon lookups only).
+    Columns: row, h, w, negated, factor, b (bigram key, same clause), g3/g4 (Chinese tri/four-gram keys),
+    pk (English prefix key); with strings=True also tok, nxt, nxt2 (zh) and pre (en) for training.
     """
-    toks = tx.token_frame(texts, rules.token_lang, W_PRE, W_POST)
+    ks = rules.key_sets
+    lf = tx.token_frame(texts, rules.token_lang, ks["but"], ks["alt"], W_PRE, W_POST)
     h = pl.col("h")
+    tok = pl.col("tok")
     clause = pl.col("clause")
 
     def same(k: int) -> pl.Expr:
         return (clause.shift(-k) == clause).fill_null(False)
 
-    is_neg = h.is_in(rules.negator_keys.implode())
-    b = pl.when(same(1) & ~pl.col("boundary")).then(tx.combine(h, h.shift(-1)))
-    tok = pl.col("tok")
-    toks = toks.with_columns(b=b, nxt=pl.when(same(1) & ~pl.col("boundary")).then(tok.shift(-1)))
-    if rules.language == "zh":
-        toks = toks.with_columns(nxt2=pl.when(pl.col("nxt").is_not_null() & same(2)).then(tok.shift(-1) + tok.shift(-2)))
+    nb = ~pl.col("boundary")
+    cols = {"b": pl.when(same(1) & nb).then(pl.col("b2"))}
+    if rules.token_lang == "zh":
+        cols["g3"] = pl.when(same(2) & nb).then(tx.combine(pl.col("b2"), h.shift(-2)))
     else:
-        toks = toks.with_columns(pre=pl.when(tok.str.len_chars() > PREFIX_LEN).then(tok.str.slice(0, PREFIX_LEN)))
-    if rules.language == "zh":
-        g3 = pl.when(same(2)).then(tx.combine(pl.col("b"), h.shift(-2)))
-        toks = toks.with_columns(g3=g3).with_columns(
-            g4=pl.when(same(3)).then(tx.combine(pl.col("g3"), h.shift(-3)))
+        long_word = tok.str.len_chars() > PREFIX_LEN
+        cols["pk"] = pl.when(long_word).then(
+            tok.str.slice(0, PREFIX_LEN).hash(tx.HASH_SEED).xor(pl.lit(_PREFIX_SALT, dtype=_U64))
         )
-        if len(rules.negator_exceptions):
-            # Chinese negators are single characters; "非常" (very), "不仅" (not only) are not negations.
-            exc = rules.exception_keys.implode()
-            is_neg = is_neg & ~pl.col("b").is_in(exc).fill_null(False) & ~pl.col("g3").is_in(exc).fill_null(
-                False
-            )
-    # Two-character negators (毫无, 并非) are matched on the bigram that starts at the token.
-    is_neg = is_neg | pl.col("b").is_in(rules.negator_keys.implode()).fill_null(False)
-    toks = toks.with_columns(is_neg=is_neg)
+        if strings:
+            cols["pre"] = pl.when(long_word).then(tok.str.slice(0, PREFIX_LEN))
+    if strings:
+        cols["nxt"] = pl.when(same(1) & nb).then(tok.shift(-1))
+        if rules.token_lang == "zh":
+            cols["nxt2"] = pl.when(same(2) & nb).then(tok.shift(-1) + tok.shift(-2))
+    lf = lf.with_columns(**cols)
+    if rules.token_lang == "zh":
+        lf = lf.with_columns(g4=pl.when(same(3)).then(tx.combine(pl.col("g3"), h.shift(-3))))
+
+    neg = ks["neg"].implode()
+    is_neg = h.is_in(neg) | pl.col("b").is_in(neg).fill_null(False)
+    if len(ks["exc"]):
+        # Chinese negators are single characters; "非常" (very), "不仅" (not only) are not negations.
+        exc = ks["exc"].implode()
+        is_neg = is_neg & ~pl.col("b").is_in(exc).fill_null(False) & ~pl.col("g3").is_in(exc).fill_null(False)
+    lf = lf.with_columns(is_neg=is_neg)
     negated = pl.lit(False)
     for k in range(1, NEG_WINDOW + 1):
         negated = negated | (pl.col("is_neg").shift(k) & (clause.shift(k) == clause)).fill_null(False)
     mods = rules.modifier_keys
-    prev1 = pl.when(clause.shift(1) == clause).then(h.shift(1))
-    prev2 = pl.when(clause.shift(2) == clause).then(tx.combine(h.shift(2), h.shift(1)))
-    factor = (
-        prev1.replace_strict(mods, default=None, return_dtype=pl.Float64)
-        .fill_null(prev2.replace_strict(mods, default=None, return_dtype=pl.Float64))
-        .fill_null(1.0)
-    )
-    return toks.with_columns(
-        negated=negated & ~pl.col("is_neg"),
-        factor=factor,
-        content=~pl.col("sentinel"),
-    ).drop("is_neg", "sentinel", "clause", "boundary")
+    if mods:
+        prev1 = pl.when(clause.shift(1) == clause).then(h.shift(1))
+        prev2 = pl.when(clause.shift(2) == clause).then(tx.combine(h.shift(2), h.shift(1)))
+        factor = (
+            prev1.replace_strict(mods, default=None, return_dtype=pl.Float64)
+            .fill_null(prev2.replace_strict(mods, default=None, return_dtype=pl.Float64))
+            .fill_null(1.0)
+        )
+    else:
+        factor = pl.lit(1.0)
+    keep = ["row", "h", "w", "negated", "factor", "b"] + (["g3", "g4"] if rules.token_lang == "zh" else ["pk"])
+    if strings:
+        keep += ["tok", "nxt"] + (["nxt2"] if rules.token_lang == "zh" else ["pre"])
+    return lf.with_columns(negated=negated & ~pl.col("is_neg"), factor=factor).select(keep)
 
 
-def lexicon_values(toks: pl.DataFrame, rules: LanguageRules) -> pl.DataFrame:
-    """Lexicon hits (row, val): valence x negation flip x modifier x contrast weight, per matching n-gram
-    that starts at a token (English: unigrams; Chinese: 1- to 4-character terms)."""
-    lex = rules.lexicon_keys
+_NGRAM_COL = {1: "h", 2: "b", 3: "g3", 4: "g4"}
+
+
+def _valence_sum(lf: pl.LazyFrame, tables: dict[int, pl.DataFrame], rules: LanguageRules) -> pl.LazyFrame:
+    """Add lexval: the lexicon valence of every n-gram starting at the token, times the negation flip,
+    the modifier factor and the contrast weight."""
+    total = pl.lit(0.0)
+    for n, table in tables.items():
+        col = _NGRAM_COL[n]
+        if table.height == 0 or col not in lf.collect_schema().names():
+            continue
+        name = f"_v{n}"
+        lf = lf.join(table.lazy().select(pl.col("key").alias(col), pl.col("valence").alias(name)), on=col, how="left")
+        total = total + pl.col(name).fill_null(0.0)
     flip = pl.when(pl.col("negated")).then(rules.negation_factor).otherwise(1.0)
-    cols = {1: "h", 2: "b", 3: "g3", 4: "g4"}
-    parts = []
-    for n, col in cols.items():
-        if col not in toks.columns:
-            continue
-        table = lex.filter(pl.col("n") == n).select(pl.col("key").alias(col), "valence")
-        if table.height == 0:
-            continue
-        parts.append(
-            toks.select("row", col, "w", "negated", "factor").join(table, on=col, how="inner").select(
-                "row", val=pl.col("valence") * flip * pl.col("factor") * pl.col("w")
-            )
-        )
-    if not parts:
-        return pl.DataFrame(schema={"row": pl.UInt32, "val": pl.Float64})
-    return pl.concat(parts)
-
-
-def row_scale(toks: pl.DataFrame) -> pl.DataFrame:
-    """row, scale = 1/sqrt(number of content tokens)."""
-    return (
-        toks.filter(pl.col("content"))
-        .group_by("row")
-        .agg(scale=1.0 / pl.len().cast(pl.Float64).sqrt())
-    )
-
-
-@dataclass(frozen=True)
-class SentimentModel:
-    """Both linear models of one language. `weights` has kind (u/n/b/x), t1, t2, pol, subj."""
-
-    language: str
-    rules: LanguageRules
-    weights: pl.DataFrame
-    pol_intercept: float
-    subj_intercept: float | None  # None: no neutral training data, P(polar) = 1
-    neutral_band: float
-
-    @cached_property
-    def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, tuple[float, float]]]:
-        lang = self.rules.token_lang
-        w = self.weights
-        t1 = tx.term_keys(w["t1"].fill_null(""), lang)["key"]
-        pair = (w["t1"].fill_null("") + ("" if lang == "zh" else " ") + w["t2"].fill_null(""))
-        t12 = tx.term_keys(pair, lang)["key"]
-        w = w.with_columns(k1=t1, k12=t12)
-        uni = (
-            w.filter(pl.col("kind") == "u")
-            .select(h=pl.col("k1"), pol_u=pl.col("pol"), subj_u=pl.col("subj"))
-            .join(
-                w.filter(pl.col("kind") == "n").select(h=pl.col("k1"), pol_n=pl.col("pol"), subj_n=pl.col("subj")),
-                on="h",
-                how="full",
-                coalesce=True,
-            )
-            .with_columns(pl.col("pol_u", "subj_u", "pol_n", "subj_n").fill_null(0.0))
-        )
-        bi = w.filter(pl.col("kind") == "b").select(b=pl.col("k12"), pol_b=pl.col("pol"), subj_b=pl.col("subj"))
-        x = {
-            r["t1"]: (r["pol"], r["subj"]) for r in w.filter(pl.col("kind") == "x").iter_rows(named=True)
-        }
-        return uni, bi, x
-
-    def score(self, texts: pl.DataFrame) -> pl.DataFrame:
-        """(row, sentiment_score, sentiment_label) for texts (row 0..n-1 UInt32, text)."""
-        uni, bi, x = self._tables
-        toks = sentiment_tokens(texts, self.rules)
-        content = toks.filter(pl.col("content"))
-        neg = pl.col("negated")
-        w = pl.col("w")
-        contrib = (
-            content.select("row", "h", "b", "w", "negated")
-            .join(uni, on="h", how="left")
-            .join(bi, on="b", how="left")
-            .select(
-                "row",
-                pol=w * (pl.when(neg).then(pl.col("pol_n")).otherwise(pl.col("pol_u")).fill_null(0.0)
-                         + pl.col("pol_b").fill_null(0.0)),
-                subj=w * (pl.when(neg).then(pl.col("subj_n")).otherwise(pl.col("subj_u")).fill_null(0.0)
-                          + pl.col("subj_b").fill_null(0.0)),
-            )
-        )
-        lex = lexicon_values(toks, self.rules)
-        lp_pol, lp_subj = x.get("lex_pos", (0.0, 0.0))
-        ln_pol, ln_subj = x.get("lex_neg", (0.0, 0.0))
-        v = pl.col("val")
-        lex_contrib = lex.select(
-            "row",
-            pol=pl.when(v > 0).then(v * lp_pol).otherwise(-v * ln_pol),
-            subj=pl.when(v > 0).then(v * lp_subj).otherwise(-v * ln_subj),
-        )
-        z = (
-            pl.concat([contrib, lex_contrib])
-            .group_by("row")
-            .agg(pl.col("pol").sum(), pl.col("subj").sum())
-            .join(row_scale(toks), on="row", how="left")
-        )
-        out = (
-            texts.select("row")
-            .join(z, on="row", how="left", maintain_order="left")
-            .with_columns(pl.col("pol", "subj").fill_null(0.0), pl.col("scale").fill_null(1.0))
-        )
-        p_pos = _sigmoid(pl.col("pol") * pl.col("scale") + self.pol_intercept)
-        if self.subj_intercept is None:
-            p_polar: pl.Expr = pl.lit(1.0)
-        else:
-            p_polar = _sigmoid(pl.col("subj") * pl.col("scale") + self.subj_intercept)
-        score = (p_polar * (2.0 * p_pos - 1.0)).clip(-1.0, 1.0)
-        return out.select("row", sentiment_score=score).with_columns(
-            sentiment_label=label_expr(pl.col("sentiment_score"), self.neutral_band)
-        )
+    return lf.with_columns(lexval=total * flip * pl.col("factor") * pl.col("w"))
 
 
 def _sigmoid(z: pl.Expr) -> pl.Expr:
@@ -266,45 +191,160 @@ def label_expr(score: pl.Expr, band: float) -> pl.Expr:
     )
 
 
+@dataclass(frozen=True)
+class SentimentModel:
+    """Both linear models of one language. `weights` has kind (u/n/b/t/p/x), t1, t2, pol, subj."""
+
+    language: str
+    rules: LanguageRules
+    weights: pl.DataFrame
+    pol_intercept: float
+    subj_intercept: float | None  # None: no neutral training data, P(polar) = 1
+    neutral_band: float
+    link: str = "logistic"  # how a margin becomes P(positive): logistic sigmoid
+
+    @cached_property
+    def _tables(self) -> tuple[dict[str, pl.DataFrame], dict[str, tuple[float, float]]]:
+        """Join tables keyed like the token frame: weights merged with lexicon valences per n-gram size."""
+        lang = self.rules.token_lang
+        joiner = "" if lang == "zh" else " "
+        w = self.weights.with_columns(
+            key=tx.term_keys(
+                pl.Series(
+                    (self.weights["t1"].fill_null("") + joiner + self.weights["t2"].fill_null("")).str.strip_chars(
+                        " "
+                    )
+                    if lang != "zh"
+                    else self.weights["t1"].fill_null("") + self.weights["t2"].fill_null("")
+                ),
+                lang,
+            )["key"]
+        )
+        lex = self.rules.lexicon_tables
+
+        def table(kinds: dict[str, str], n: int | None) -> pl.DataFrame:
+            out: pl.DataFrame | None = None
+            for kind, suffix in kinds.items():
+                part = w.filter(pl.col("kind") == kind).select(
+                    "key", pl.col("pol").alias(f"pol_{suffix}"), pl.col("subj").alias(f"subj_{suffix}")
+                )
+                out = part if out is None else out.join(part, on="key", how="full", coalesce=True)
+            assert out is not None
+            if n is not None and lex[n].height:
+                out = out.join(
+                    lex[n].rename({"valence": f"_v{n}"}), on="key", how="full", coalesce=True
+                )
+            weight_cols = [c for c in out.columns if c != "key" and not c.startswith("_v")]
+            return out.with_columns(pl.col(weight_cols).fill_null(0.0))
+
+        tables = {
+            "h": table({"u": "u", "n": "n"}, 1),
+            "b": table({"b": "b"}, 2),
+        }
+        if lang == "zh":
+            tables["g3"] = table({"t": "t"}, 3)
+            if lex[4].height:
+                tables["g4"] = lex[4].rename({"valence": "_v4"})
+        else:
+            pk = w.filter(pl.col("kind") == "p").select(
+                key=pl.col("key").xor(pl.lit(_PREFIX_SALT, dtype=_U64)), pol_p="pol", subj_p="subj"
+            )
+            tables["pk"] = pk
+        x = {r["t1"]: (r["pol"], r["subj"]) for r in w.filter(pl.col("kind") == "x").iter_rows(named=True)}
+        return tables, x
+
+    def score_lazy(self, texts: pl.DataFrame) -> pl.LazyFrame:
+        """Lazy (row, sentiment_score, sentiment_label) for texts (row UInt32, text)."""
+        tables, x = self._tables
+        lf = sentiment_tokens(texts, self.rules)
+        for col, table in tables.items():
+            lf = lf.join(table.lazy().rename({"key": col}), on=col, how="left")
+        names = lf.collect_schema().names()
+        neg = pl.col("negated")
+
+        def weight(model: str) -> pl.Expr:
+            total = pl.when(neg).then(pl.col(f"{model}_n")).otherwise(pl.col(f"{model}_u")).fill_null(0.0)
+            for suffix in ("b", "t", "p"):
+                if f"{model}_{suffix}" in names:
+                    total = total + pl.col(f"{model}_{suffix}").fill_null(0.0)
+            return total * pl.col("w")
+
+        valence = pl.lit(0.0)
+        for n in (1, 2, 3, 4):
+            if f"_v{n}" in names:
+                valence = valence + pl.col(f"_v{n}").fill_null(0.0)
+        flip = pl.when(neg).then(self.rules.negation_factor).otherwise(1.0)
+        lexval = valence * flip * pl.col("factor") * pl.col("w")
+        lp_pol, lp_subj = x.get("lex_pos", (0.0, 0.0))
+        ln_pol, ln_subj = x.get("lex_neg", (0.0, 0.0))
+        lex_pos = lexval.clip(lower_bound=0.0)
+        lex_neg = (-lexval).clip(lower_bound=0.0)
+        agg = lf.group_by("row").agg(
+            pol=(weight("pol") + lex_pos * lp_pol + lex_neg * ln_pol).sum(),
+            subj=(weight("subj") + lex_pos * lp_subj + lex_neg * ln_subj).sum(),
+            n=pl.len(),
+        )
+        scale = 1.0 / pl.col("n").cast(pl.Float64).sqrt()
+        out = texts.lazy().select("row").join(agg, on="row", how="left", maintain_order="left")
+        p_pos = _sigmoid((pl.col("pol") * scale).fill_null(0.0) + self.pol_intercept)
+        if self.subj_intercept is None:
+            p_polar: pl.Expr = pl.lit(1.0)
+        else:
+            p_polar = _sigmoid((pl.col("subj") * scale).fill_null(0.0) + self.subj_intercept)
+        score = (p_polar * (2.0 * p_pos - 1.0)).clip(-1.0, 1.0)
+        return out.select("row", sentiment_score=score).with_columns(
+            sentiment_label=label_expr(pl.col("sentiment_score"), self.neutral_band)
+        )
+
+    def score(self, texts: pl.DataFrame) -> pl.DataFrame:
+        """(row, sentiment_score, sentiment_label) for texts (row UInt32, text)."""
+        return self.score_lazy(texts).collect()
+
+
 def training_features(texts: pl.DataFrame, rules: LanguageRules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Long feature table (row, fid, val) and feature names (fid, kind, t1, t2) for training.
 
     `fid` is a string id ("kind\\tt1\\tt2") so vocabularies sort stably; values are summed per (row, fid)
-    and scaled exactly as SentimentModel.score does, so a weight learned here is a weight applied there.
+    and divided by sqrt(token count) exactly as SentimentModel.score does.
     """
-    toks = sentiment_tokens(texts, rules)
-    content = toks.filter(pl.col("content"))
-    uni = content.select(
-        "row",
-        "w",
-        kind=pl.when(pl.col("negated")).then(pl.lit("n")).otherwise(pl.lit("u")),
-        t1="tok",
-        t2=pl.lit(None, dtype=pl.String),
-    )
-    bi = content.filter(pl.col("nxt").is_not_null()).select(
-        "row", "w", kind=pl.lit("b"), t1="tok", t2="nxt"
-    )
-    extra = []
+    toks = _valence_sum(sentiment_tokens(texts, rules, strings=True), rules.lexicon_tables, rules).collect()
+    none = pl.lit(None, dtype=pl.String)
+    parts = [
+        toks.select(
+            "row",
+            "w",
+            kind=pl.when(pl.col("negated")).then(pl.lit("n")).otherwise(pl.lit("u")),
+            t1="tok",
+            t2=none,
+        ),
+        toks.filter(pl.col("nxt").is_not_null()).select("row", "w", kind=pl.lit("b"), t1="tok", t2="nxt"),
+    ]
     if "nxt2" in toks.columns:
-        extra.append(content.filter(pl.col("nxt2").is_not_null()).select("row", "w", kind=pl.lit("t"), t1="tok", t2="nxt2"))
-    if "pre" in toks.columns and FEATURE_KINDS.get("p", True):
-        extra.append(content.filter(pl.col("pre").is_not_null()).select("row", "w", kind=pl.lit("p"), t1="pre", t2=pl.lit(None, dtype=pl.String)))
-    lex = lexicon_values(toks, rules).select(
-        "row",
-        w=pl.col("val").abs(),
-        kind=pl.lit("x"),
-        t1=pl.when(pl.col("val") > 0).then(pl.lit("lex_pos")).otherwise(pl.lit("lex_neg")),
-        t2=pl.lit(None, dtype=pl.String),
+        parts.append(
+            toks.filter(pl.col("nxt2").is_not_null()).select("row", "w", kind=pl.lit("t"), t1="tok", t2="nxt2")
+        )
+    if "pre" in toks.columns:
+        parts.append(toks.filter(pl.col("pre").is_not_null()).select("row", "w", kind=pl.lit("p"), t1="pre", t2=none))
+    lv = pl.col("lexval")
+    parts.append(
+        toks.filter(lv != 0).select(
+            "row",
+            w=lv.abs(),
+            kind=pl.lit("x"),
+            t1=pl.when(lv > 0).then(pl.lit("lex_pos")).otherwise(pl.lit("lex_neg")),
+            t2=none,
+        )
     )
-    allf = pl.concat([uni, bi, *extra, lex]).with_columns(
+    allf = pl.concat(parts).with_columns(
         fid=pl.concat_str([pl.col("kind"), pl.col("t1"), pl.col("t2").fill_null("")], separator="\t")
     )
     names = allf.select("fid", "kind", "t1", "t2").unique("fid").sort("fid")
+    n_tok = toks.group_by("row").agg(scale=1.0 / pl.len().cast(pl.Float64).sqrt())
     long = (
         allf.group_by("row", "fid")
         .agg(val=pl.col("w").sum())
-        .join(row_scale(toks), on="row", how="left")
-        .select("row", "fid", val=pl.col("val") * pl.col("scale").fill_null(1.0))
+        .join(n_tok, on="row", how="left")
+        .select("row", "fid", val=pl.col("val") * pl.col("scale"))
         .sort("row", "fid")
     )
     return long, names

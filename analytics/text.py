@@ -10,25 +10,21 @@ from __future__ import annotations
 import polars as pl
 
 HASH_SEED = 20240601
-# Contrast connectives are rewritten to these one-character sentinels so the tokeniser sees them as tokens.
-BUT_MARK = "\x01"
-ALTHOUGH_MARK = "\x02"
 
-# English punctuation that ends a clause or carries sentiment becomes its own token. A literal
-# Aho-Corasick replace (replace_many) is ~2x cheaper than a regex with a capture group.
+# English punctuation becomes its own token: one literal Aho-Corasick pass (replace_many) is several times
+# cheaper than regex passes. Apostrophe-less negations ("dont") are handled as negator tokens instead of
+# rewriting text, because literal rewrites would also hit "parent" or "significant".
 _EN_PUNCT = list(".,;:!?()[]{}\"/&*+=<>|~…")
-BOUNDARY_TOKENS = (".", ",", ";", ":", "!", "?", "…", "，", "。", "；", "：", "、", "！", "？", "~", "～",
-                   BUT_MARK, ALTHOUGH_MARK)
-
-_CONTRAST_BUT = {
-    "en": r"\b(?:but|however|nevertheless|nonetheless|except|yet)\b",
-    # 就是 / 可惜 are left out: 就是 often means "exactly" and 可惜 is itself a sentiment word.
-    "zh": r"但是|可是|不过|然而|只是|但|却",
+_WHITESPACE = {"\n": " ", "\r": " ", "\t": " ", "\u3000": " ", "\u00a0": " "}
+_EN_REPLACE = {
+    "’": "'",
+    "n't": " not",
+    "cannot": "can not",
+    "-": " ",
+    **_WHITESPACE,
+    **{c: f" {c} " for c in _EN_PUNCT},
 }
-_CONTRAST_ALTHOUGH = {
-    "en": r"\b(?:although|though|even though|despite|in spite of)\b",
-    "zh": r"虽然|虽说|虽|尽管",
-}
+BOUNDARY_TOKENS = (".", ",", ";", ":", "!", "?", "…", "，", "。", "；", "：", "、", "！", "？", "~", "～")
 
 _EN_FUNCTION = (
     r"\b(?:the|and|is|are|was|were|it|this|that|i|you|my|to|of|not|with|for|have|has|but|very|so|"
@@ -65,83 +61,79 @@ def detect_language(expr: pl.Expr) -> pl.Expr:
 
 
 def normalise(expr: pl.Expr, lang: str) -> pl.Expr:
-    """Lower-case, mask URLs and mentions, expand negated contractions, mark contrast connectives and (for
-    English) pad punctuation with spaces so a plain split yields tokens."""
+    """Lower-case, mask URLs and mentions, and (English) expand "n't" and pad punctuation with spaces so a
+    plain split yields tokens."""
     out = (
         expr.fill_null("")
         .str.to_lowercase()
         .str.replace_all(r"(?:https?://|www\.)\S+", " url ")
         .str.replace_all(r"@\w+", " @user ")
-        .str.replace_all("’", "'", literal=True)
     )
-    key = "zh" if lang == "zh" else "en"
-    if key == "en":
-        out = (
-            out.str.replace_all("n't", " not", literal=True)
-            .str.replace_all("cannot", "can not", literal=True)
-            # Apostrophe-less negations are common in reviews and tweets ("dont", "isnt").
-            .str.replace_all(
-                r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|ca|wo|ai|must|need)nt\b",
-                "$1 not",
-            )
-        )
-    out = out.str.replace_all(_CONTRAST_BUT[key], f" {BUT_MARK} ").str.replace_all(
-        _CONTRAST_ALTHOUGH[key], f" {ALTHOUGH_MARK} "
-    )
-    if key == "en":
-        out = out.str.replace_many(_EN_PUNCT, [f" {c} " for c in _EN_PUNCT]).str.replace_all(
-            "-", " ", literal=True
-        )
-    return out
+    table = _EN_REPLACE if lang != "zh" else _WHITESPACE
+    return out.str.replace_many(list(table), list(table.values()))
 
 
-def token_frame(texts: pl.DataFrame, lang: str, w_pre: float, w_post: float) -> pl.DataFrame:
-    """Tokens of texts (columns row: UInt32 0..n-1 in order, text) with structure flags.
+def token_frame(
+    texts: pl.DataFrame | pl.LazyFrame,
+    lang: str,
+    but_keys: pl.Series,
+    although_keys: pl.Series,
+    w_pre: float,
+    w_post: float,
+) -> pl.LazyFrame:
+    """Tokens of texts (columns row: UInt32, text) in text order, lazily.
 
-    Columns: row, tok, h (u64 hash of tok), w (contrast weight), boundary, clause (global running id,
-    so comparing shifted values never leaks across rows), sentinel (contrast marker, not a feature).
+    Columns: row, tok, h (u64 hash of tok), b2 (key of the bigram starting here, any clause), boundary,
+    clause (a global running id, so comparing shifted values never leaks across rows), w (contrast weight).
 
     English is split on whitespace after punctuation padding; Chinese into characters, because character
-    uni/bi-grams need no dictionary, are as accurate as segmented words here (MODEL.md) and far faster.
-    Contrast: tokens before the last "but" get w_pre, after it w_post; an "although" clause gets w_pre and
-    the rest of that text w_post; texts without a connective keep weight 1.
+    n-grams need no dictionary, are as accurate as segmented words here (MODEL.md) and far faster.
+    Contrast: with a "but"-type connective (but_keys: token or bigram keys) tokens before the last one get
+    w_pre and tokens after it w_post; the clause opened by an "although"-type connective gets w_pre. Texts
+    without a connective keep weight 1. All of it is cumulative sums and fills over the token column: no
+    per-row windows, no Python loop.
     """
-    norm = texts.select(
-        "row", norm=normalise(pl.col("text"), lang)
-    ).with_columns(
-        n_but=pl.col("norm").str.count_matches(BUT_MARK, literal=True).cast(pl.Int64),
-        n_alt=pl.col("norm").str.count_matches(ALTHOUGH_MARK, literal=True).cast(pl.Int64),
-    )
     sep = "" if lang == "zh" else " "
-    norm = norm.with_columns(but_off=pl.col("n_but").cum_sum() - pl.col("n_but"))
-    toks = (
-        norm.select("row", "n_but", "n_alt", "but_off", tok=pl.col("norm").str.split(sep))
-        .explode("tok", keep_nulls=False, empty_as_null=False)
-        .filter(pl.col("tok") != "", pl.col("tok") != " ")
-    )
     tok = pl.col("tok")
-    is_but = tok == BUT_MARK
-    is_alt = tok == ALTHOUGH_MARK
-    boundary = tok.is_in(list(BOUNDARY_TOKENS))
-    row_start = pl.col("row") != pl.col("row").shift(1)
-    toks = toks.with_columns(
-        h=tok.hash(HASH_SEED),
-        boundary=boundary,
-        sentinel=is_but | is_alt,
-        clause=(boundary | row_start.fill_null(True)).cast(pl.UInt32).cum_sum(),
-        but_seen=is_but.cast(pl.Int64).cum_sum() - pl.col("but_off"),
-        in_alt=pl.when(boundary | row_start.fill_null(True)).then(is_alt).forward_fill(),
+    h = pl.col("h")
+    row = pl.col("row")
+    lf = (
+        texts.lazy()
+        .select("row", tok=normalise(pl.col("text"), lang).str.split(sep))
+        .explode("tok", keep_nulls=False, empty_as_null=False)
+        .filter(tok != "", tok != " ")
+        .with_columns(
+            h=tok.hash(HASH_SEED),
+            boundary=tok.is_in(list(BOUNDARY_TOKENS)),
+            first=(row != row.shift(1)).fill_null(True),
+            last=(row != row.shift(-1)).fill_null(True),
+        )
+        .with_columns(b2=pl.when(~pl.col("last")).then(combine(h, h.shift(-1))))
     )
+    is_but = h.is_in(but_keys.implode()) | pl.col("b2").is_in(but_keys.implode()).fill_null(False)
+    is_alt = h.is_in(although_keys.implode()) | pl.col("b2").is_in(although_keys.implode()).fill_null(False)
+    lf = lf.with_columns(is_but=is_but.cast(pl.Int32), is_alt=is_alt)
+    # R = number of "but" tokens from here to the end of the data; its value just past a row's last token
+    # (tail) and at the row's first token (head) give "buts after me in my row" without a window.
+    lf = lf.with_columns(
+        clause=(pl.col("boundary") | pl.col("first") | pl.col("is_alt")).cast(pl.UInt32).cum_sum(),
+        R=pl.col("is_but").cum_sum(reverse=True),
+    ).with_columns(
+        tail=pl.when(pl.col("last")).then(pl.col("R") - pl.col("is_but")).backward_fill(),
+        head=pl.when(pl.col("first")).then(pl.col("R")).forward_fill(),
+        in_alt=pl.when(pl.col("boundary") | pl.col("first") | pl.col("is_alt"))
+        .then(pl.col("is_alt"))
+        .forward_fill(),
+    )
+    after = pl.col("R") - pl.col("is_but") - pl.col("tail")
     w = (
         pl.when(pl.col("in_alt"))
         .then(w_pre)
-        .when(pl.col("n_but") > 0)
-        .then(pl.when(pl.col("but_seen") < pl.col("n_but")).then(w_pre).otherwise(w_post))
-        .when(pl.col("n_alt") > 0)
-        .then(w_post)
+        .when(pl.col("head") > pl.col("tail"))
+        .then(pl.when(after > 0).then(w_pre).otherwise(w_post))
         .otherwise(1.0)
     )
-    return toks.select("row", "tok", "h", "boundary", "sentinel", "clause", w=w)
+    return lf.select("row", "tok", "h", "b2", "boundary", "clause", w=w)
 
 
 def combine(h1: pl.Expr, h2: pl.Expr) -> pl.Expr:
@@ -173,4 +165,8 @@ def term_keys(terms: pl.Series, lang: str) -> pl.DataFrame:
             .then(combine(pl.col("key"), pl.col("h").list.get(k, null_on_oob=True)))
             .otherwise(pl.col("key"))
         )
-    return df.join(out.select("i", "n", "key"), on="i", how="left").select("term", "n", "key")
+    return (
+        df.join(out.select("i", "n", "key"), on="i", how="left", maintain_order="left")
+        .sort("i")
+        .select("term", "n", "key")
+    )

@@ -208,8 +208,10 @@ def _plan_rule(rule: Rule, types: Mapping[str, str], con: duckdb.DuckDBPyConnect
     elif kind == "not_blank":
         groups = [rule.columns] if p.get("any") else [(c,) for c in rule.columns]
         for cols in groups:
-            alias = "_or_".join(cols) + "__text"
-            sql = f"nullif(trim(concat_ws(' ', {', '.join(f'cast({_q(c)} as varchar)' for c in cols)})), '')"
+            # true when there is text, else null: the text itself (a JSON payload, say) is never pulled
+            alias = "_or_".join(cols) + "__has_text"
+            text = f"concat_ws(' ', {', '.join(f'cast({_q(c)} as varchar)' for c in cols)})"
+            sql = f"case when nullif(trim({text}), '') is not null then true end"
             add(
                 lambda _, a=alias: gxe.ExpectColumnValuesToNotBeNull(column=a, **m),
                 helpers={alias: sql},

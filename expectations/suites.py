@@ -294,7 +294,8 @@ def raw_suite(spec: LandingSpec, suites_dir: Path = SUITES_DIR) -> Suite:
         rules.append(Rule("between", columns=(col,), params={"min": lo, "max": hi, "cast": "double"}))
     for col, values in spec.allowed.items():
         rules.append(Rule("in_set", columns=(col,), params={"values": list(values)}))
-    rules.append(Rule("not_null", columns=("_payload", "_loaded_at", "_record_hash")))
+    rules.append(Rule("not_blank", columns=("_payload",)))  # pulls a flag, not the (large) payload
+    rules.append(Rule("not_null", columns=("_loaded_at", "_record_hash")))
     rules.append(Rule("not_in_future", columns=("_loaded_at",)))
     suite = Suite(
         name=spec.table,

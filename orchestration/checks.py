@@ -3,7 +3,8 @@
 Both are built from data, not listed by hand: a gate for every asset keyed [schema, table] in a schema that
 `expectations/publish.yml` publishes (each table's suite is its YAML file under `expectations/suites/`, or
 the default suite), a landing check for every `LandingSpec` of a landing asset (the suite is derived from
-the spec). `validation_checks(defs)` reads both from the assets already defined.
+the spec). `validation_targets(defs)` finds both among the assets already defined
+(orchestration/assets/publish.py `validation_and_publication` builds the checks and the publish step).
 
 A gate that fails stops the publish step in the same run (Dagster skips what depends on a failed blocking
 check), and the publish step re-reads the run's results from `audit.validation_results` before it copies

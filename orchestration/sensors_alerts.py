@@ -23,6 +23,9 @@ from orchestration.settings import get_settings
 from warehouse import connect
 
 ALERTS_FILE = "alerts.jsonl"
+# Retry runs in a row after failed alert runs, until a new materialization resets the count: deliveries are
+# bounded by the ledger (alerting.max_attempts); this bounds runs that fail for another reason.
+MAX_RETRY_RUNS = 5
 
 
 def link_base() -> str:
@@ -90,13 +93,16 @@ def anomaly_alert_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
         # All new materializations are covered by one run: it sends whatever the ledger has not handled.
         latest = max(r.storage_id for r in records)
         state["storage_id"] = latest
+        state["retry_runs"] = 0
         return dg.SensorResult(
             run_requests=[dg.RunRequest(run_key=f"anomalies-{latest}", tags={"cfm/anomalies_storage_id": str(latest)})],
             cursor=json.dumps(state, sort_keys=True),
         )
     runs = context.instance.get_runs(filters=dg.RunsFilter(job_name=send_alerts_job.name), limit=1)
-    if runs and runs[0].status == dg.DagsterRunStatus.FAILURE and state.get("retried") != runs[0].run_id:
+    if (runs and runs[0].status == dg.DagsterRunStatus.FAILURE and state.get("retried") != runs[0].run_id
+            and state.get("retry_runs", 0) < MAX_RETRY_RUNS):
         state["retried"] = runs[0].run_id
+        state["retry_runs"] = state.get("retry_runs", 0) + 1
         return dg.SensorResult(
             run_requests=[dg.RunRequest(run_key=f"retry-{runs[0].run_id}", tags={"cfm/retry_of": runs[0].run_id})],
             cursor=json.dumps(state, sort_keys=True),

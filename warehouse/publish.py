@@ -120,9 +120,7 @@ def _table_sql(table: str, database: str | None = None) -> str:
     return ".".join(_q(p) for p in ((database,) if database else ()) + (schema, name))
 
 
-def discover_tables(
-    con: duckdb.DuckDBPyConnection, schemas: Iterable[str], exclude: Iterable[str] = ()
-) -> list[str]:
+def discover_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
     """Every base table of the given warehouse schemas (`schema.table`), minus `exclude`."""
     wanted, skip = list(schemas), set(exclude)
     if not wanted:
@@ -341,11 +339,7 @@ def _swap(staging: Path, publish_dir: Path, version: str) -> None:
 def _prune_versions(publish_dir: Path, current: str) -> None:
     parquet_root = publish_dir / PARQUET_DIR
     versions = sorted(
-        (
-            p
-            for p in parquet_root.iterdir()
-            if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
-        ),
+        (p for p in parquet_root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")),
         key=lambda p: p.name,
     )
     old = [p for p in versions if p.name != current][: -KEEP_PREVIOUS_VERSIONS or None]

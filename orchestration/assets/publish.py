@@ -61,8 +61,7 @@ def serving_copy_asset(published: Mapping[dg.AssetKey, Sequence[str]]) -> dg.Ass
                 ) from failed
             except PublicationRefused as refused:
                 raise dg.Failure(
-                    description="Not published (the previous publication keeps serving): "
-                    + "; ".join(refused.reasons),
+                    description="Not published (the previous publication keeps serving): " + "; ".join(refused.reasons),
                     metadata={"reasons": dg.MetadataValue.json(refused.reasons)},
                 ) from refused
         for note in publication.notes:

@@ -83,3 +83,14 @@ def test_a_run_that_could_not_deliver_fails_and_is_retried_once(instance, receiv
     with connect(get_settings().warehouse) as con:
         attempts = con.execute("select attempts from audit.alerts_sent order by anomaly_id").fetchall()
     assert attempts == [(4,), (4,)]
+
+
+def test_the_code_location_has_the_alert_sensor_job_and_analytics_assets():
+    from orchestration.definitions import defs
+
+    assert defs.get_sensor_def("anomaly_alert_sensor").job_name == "send_alerts_job"
+    assert defs.get_job_def("send_alerts_job") is not None
+    graph = defs.resolve_asset_graph()
+    for name in ("anomalies", "trends_daily", "trend_changes", "emerging_topics"):
+        node = graph.get(dg.AssetKey(["analytics", name]))
+        assert dg.AssetKey(["marts", "fct_feedback"]) in node.parent_keys

@@ -19,8 +19,14 @@ TAXONOMY = {
     "price": ["too_expensive", "billing_errors", "promotions"],
 }
 CHANNELS = [
-    ("typeform", "survey"), ("qualtrics", "survey"), ("survey_export", "survey"), ("reddit", "social"),
-    ("appstore", "social"), ("zendesk", "ticket"), ("ticket_export", "ticket"), ("shopify", "return"),
+    ("typeform", "survey"),
+    ("qualtrics", "survey"),
+    ("survey_export", "survey"),
+    ("reddit", "social"),
+    ("appstore", "social"),
+    ("zendesk", "ticket"),
+    ("ticket_export", "ticket"),
+    ("shopify", "return"),
     ("returns_export", "return"),
 ]
 
@@ -30,8 +36,9 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, items: int = 300, days: int =
     con.execute("create or replace table seeds.channels (channel varchar, channel_family varchar)")
     con.executemany("insert into seeds.channels values (?, ?)", CHANNELS)
     con.execute("create or replace table seeds.taxonomy (topic_l1 varchar, topic_l2 varchar)")
-    con.executemany("insert into seeds.taxonomy values (?, ?)", [(l1, l2) for l1, l2s in TAXONOMY.items()
-                                                                 for l2 in l2s])
+    con.executemany(
+        "insert into seeds.taxonomy values (?, ?)", [(l1, l2) for l1, l2s in TAXONOMY.items() for l2 in l2s]
+    )
     con.execute(
         f"""create or replace table marts.fct_feedback as
         with items as (

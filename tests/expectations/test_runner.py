@@ -62,8 +62,10 @@ def test_a_bad_load_fails_naming_the_expectation_and_the_rows(con, name):
 
 def test_daily_series_gap_and_out_of_range_csat_are_caught(con):
     con.execute("delete from marts.mart_feedback_daily where feedback_date = date '2026-10-15'")
-    con.execute("update marts.mart_feedback_daily set csat_pct = 140 where feedback_date = date '2026-10-20' "
-                "and channel = 'typeform'")
+    con.execute(
+        "update marts.mart_feedback_daily set csat_pct = 140 where feedback_date = date '2026-10-20' "
+        "and channel = 'typeform'"
+    )
 
     validation = validate_table(con, load_suite("marts.mart_feedback_daily"), run_id="r")
 
@@ -77,10 +79,17 @@ def test_daily_series_gap_and_out_of_range_csat_are_caught(con):
 
 def test_chunked_validation_finds_duplicates_across_the_whole_table(con):
     """Buckets are hash(key) % n: a duplicated key lands in one bucket, so nothing is missed."""
-    con.execute("insert into marts.fct_feedback select * from marts.fct_feedback where feedback_id in "
-                "('zendesk:0', 'reddit:298')")
-    suite = Suite(name="t", table="marts.fct_feedback", key=("feedback_id",), chunk_rows=40,
-                  rules=(parse_rule({"unique": ["feedback_id"]}), parse_rule({"not_null": ["feedback_id"]})))
+    con.execute(
+        "insert into marts.fct_feedback select * from marts.fct_feedback where feedback_id in "
+        "('zendesk:0', 'reddit:298')"
+    )
+    suite = Suite(
+        name="t",
+        table="marts.fct_feedback",
+        key=("feedback_id",),
+        chunk_rows=40,
+        rules=(parse_rule({"unique": ["feedback_id"]}), parse_rule({"not_null": ["feedback_id"]})),
+    )
 
     validation = validate_table(con, suite, run_id="r", record=False)
 
@@ -110,10 +119,10 @@ def test_default_suite_fails_an_empty_table_whose_upstream_has_rows_and_an_all_n
     con.execute("create table marts.dim_empty (thing_id varchar)")
     upstream = ["marts.fct_feedback"]
 
-    all_null = validate_table(con, load_suite("marts.dim_new", columns=["thing_id", "n"], upstream=upstream),
-                              run_id="r")
-    empty = validate_table(con, load_suite("marts.dim_empty", columns=["thing_id"], upstream=upstream),
-                           run_id="r")
+    all_null = validate_table(
+        con, load_suite("marts.dim_new", columns=["thing_id", "n"], upstream=upstream), run_id="r"
+    )
+    empty = validate_table(con, load_suite("marts.dim_empty", columns=["thing_id"], upstream=upstream), run_id="r")
     empty_upstream = load_suite("marts.dim_empty", columns=["thing_id"], upstream=["marts.no_rows_here"])
 
     assert [f.rule for f in all_null.failures] == ["not_all_null(thing_id)"]
@@ -162,8 +171,11 @@ def test_raw_suite_warns_about_rows_that_bypassed_landing(tmp_path):
 
     failed = {f.rule: f for f in validation.failures}
     assert set(failed) == {
-        "unique(ticket_id, _record_hash)", "not_blank(ticket_id)", "not_in_future(created_at)",
-        "between(satisfaction_score)", "in_set(channel)",
+        "unique(ticket_id, _record_hash)",
+        "not_blank(ticket_id)",
+        "not_in_future(created_at)",
+        "between(satisfaction_score)",
+        "in_set(channel)",
     }
     assert failed["between(satisfaction_score)"].samples == [{"satisfaction_score__double": 9.0, "ticket_id": "3"}]
     assert failed["in_set(channel)"].samples[0]["channel__normalized"] == "pigeon"

@@ -46,8 +46,12 @@ def analytics_columns() -> dict[str, list[str]]:
     from analytics.anomalies import ANOMALY_SCHEMA
     from analytics.trends import CHANGES_SCHEMA, EMERGING_SCHEMA, TRENDS_DAILY_SCHEMA
 
-    schemas = {"trends_daily": TRENDS_DAILY_SCHEMA, "trend_changes": CHANGES_SCHEMA,
-               "emerging_topics": EMERGING_SCHEMA, "anomalies": ANOMALY_SCHEMA}
+    schemas = {
+        "trends_daily": TRENDS_DAILY_SCHEMA,
+        "trend_changes": CHANGES_SCHEMA,
+        "emerging_topics": EMERGING_SCHEMA,
+        "anomalies": ANOMALY_SCHEMA,
+    }
     return {name: list(schema) for name, schema in schemas.items()}
 
 

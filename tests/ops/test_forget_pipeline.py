@@ -118,7 +118,7 @@ def test_backfill_rebuilds_exactly_its_window_in_one_run(pipeline: Path):
         assert total[0] == total[1] and inside[0][0] > 0
         # Damage one day inside the window and one outside: only the first is the backfill's to repair.
         con.execute("delete from marts.fct_feedback where created_date = ?", [first])
-        con.execute("update marts.fct_feedback set sentiment_label = 'damaged' where created_date = ?",
+        con.execute("update marts.fct_feedback set keywords = 'damaged' where created_date = ?",
                     [first - timedelta(days=1)])
 
     result = run_backfill(first, last)
@@ -128,7 +128,7 @@ def test_backfill_rebuilds_exactly_its_window_in_one_run(pipeline: Path):
     assert result.dagster_run.tags["dagster/asset_partition_range_start"] == first.isoformat()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         after = con.execute("select count(*), count(distinct feedback_id) from marts.fct_feedback").fetchall()[0]
-        damaged = con.execute("select count(*) from marts.fct_feedback where sentiment_label = 'damaged'")
+        damaged = con.execute("select count(*) from marts.fct_feedback where keywords = 'damaged'")
         assert after == total  # the deleted day is back, nothing doubled
         assert damaged.fetchall()[0][0] > 0  # the day before the window was not rebuilt
 

@@ -32,6 +32,9 @@ def read(con):
     version = con.sql("select max(version) from main._publication").fetchall()[0][0]
     if version not in versions:
         versions.append(version)
+        seen = pathlib.Path(ready).with_suffix(".seen")
+        seen.with_suffix(".tmp").write_text(version)
+        seen.with_suffix(".tmp").replace(seen)
     reads += 1
 
 held = duckdb.connect(path, read_only=True) if mode == "hold" else None
@@ -74,7 +77,9 @@ def test_readers_in_other_processes_never_block_or_break_a_publication(cfm_env, 
         # The pipeline runs (a real Dagster run: build, gates, publish), then publishes once more.
         pipeline_run = run(pipeline())
         last = gate_and_publish("run-2").version
-        time.sleep(0.5)  # let the reconnecting reader open the newest file
+        seen, deadline = tmp_path / "reconnect.seen", time.monotonic() + 30
+        while not (seen.exists() and seen.read_text() == last) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the reconnecting reader opens the newest file at its next query
     finally:
         stop.touch()
         held_report = json.loads(holder.communicate(timeout=60)[0])

@@ -43,8 +43,11 @@ def gate_and_publish(run_id: str, accept_changes: bool = False):
 
 def fingerprint(publish_dir: Path) -> dict[str, str]:
     """sha256 of everything a reader opens: the DuckDB file, the manifest, the current Parquet files."""
-    files = [publish_dir / DB_FILE, publish_dir / MANIFEST_FILE, *sorted((publish_dir / "parquet" / "current")
-                                                                      .rglob("*.parquet"))]
+    files = [
+        publish_dir / DB_FILE,
+        publish_dir / MANIFEST_FILE,
+        *sorted((publish_dir / "parquet" / "current").rglob("*.parquet")),
+    ]
     return {str(p.relative_to(publish_dir)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
@@ -55,8 +58,9 @@ def test_publication_is_a_read_only_duckdb_file_and_parquet_per_table(warehouse)
     with duckdb.connect(str(publish_dir / DB_FILE), read_only=True) as reader:
         assert reader.sql("select count(*) from marts.fct_feedback").fetchall() == [(300,)]
         assert reader.sql("select table_name, row_count from main._publication order by 1").fetchall() == [
-            ("marts.fct_feedback", 300), ("marts.mart_feedback_daily", publication.tables[
-                "marts.mart_feedback_daily"]["rows"])]
+            ("marts.fct_feedback", 300),
+            ("marts.mart_feedback_daily", publication.tables["marts.mart_feedback_daily"]["rows"]),
+        ]
         with pytest.raises(duckdb.Error, match="read-only"):
             reader.execute("delete from marts.fct_feedback")
     current = publish_dir / "parquet" / "current"
@@ -64,11 +68,13 @@ def test_publication_is_a_read_only_duckdb_file_and_parquet_per_table(warehouse)
     assert duckdb.sql(f"select count(*) from '{current}/marts/fct_feedback.parquet'").fetchall() == [(300,)]
     manifest = read_manifest(publish_dir)
     assert manifest["version"] == publication.version
-    assert {c["name"]: c["type"] for c in manifest["tables"]["marts.fct_feedback"]["columns"]}["created_at"] == \
-        "TIMESTAMP"
+    assert {c["name"]: c["type"] for c in manifest["tables"]["marts.fct_feedback"]["columns"]}[
+        "created_at"
+    ] == "TIMESTAMP"
     with connect() as con:
         assert con.sql("select status, table_count, row_count from audit.publications").fetchall() == [
-            ("published", 2, publication.row_count)]
+            ("published", 2, publication.row_count)
+        ]
     assert not list(publish_dir.glob(".staging-*"))  # nothing left behind
 
 
@@ -88,8 +94,10 @@ def test_failed_gate_leaves_the_publication_byte_identical_and_a_clean_rerun_pub
         [reason] = failed.value.reasons()
         assert reason.startswith("marts.fct_feedback:") and expectation in reason, bad_load
         with connect() as con:
-            details = con.sql("select details from audit.validation_results where run_id = ? "
-                              "and table_name = 'marts.fct_feedback'", params=[f"run-{run}"]).fetchall()[0][0]
+            details = con.sql(
+                "select details from audit.validation_results where run_id = ? and table_name = 'marts.fct_feedback'",
+                params=[f"run-{run}"],
+            ).fetchall()[0][0]
             kept = con.sql("select count(*) from marts.fct_feedback").fetchall()[0][0]
         assert row in json.dumps(json.loads(details)["failures"]), bad_load  # the offending row is named
         assert kept >= 300, bad_load  # nothing is deleted to make the gate pass
@@ -128,8 +136,9 @@ def test_a_dropped_or_retyped_column_is_refused_unless_accepted(warehouse):
 
 def test_a_new_mart_is_gated_by_the_default_suite_and_published_without_code(warehouse):
     with connect() as con:
-        con.execute("create table marts.mart_new_kpi as select created_date, count(*) as n "
-                    "from marts.fct_feedback group by 1")
+        con.execute(
+            "create table marts.mart_new_kpi as select created_date, count(*) as n from marts.fct_feedback group by 1"
+        )
         tables = discover_tables(con, load_publish_config().schemas)
         upstream = {**UPSTREAM, "marts.mart_new_kpi": ["marts.fct_feedback"]}
         statuses = ensure_gates_passed(con, upstream, run_id="run-1")
@@ -141,8 +150,9 @@ def test_a_new_mart_is_gated_by_the_default_suite_and_published_without_code(war
 
 def test_old_parquet_versions_are_pruned_but_the_current_one_stays(warehouse):
     with connect() as con:
-        versions = [publish(con, list(UPSTREAM), get_settings().publish_dir, run_id=f"run-{i}").version
-                    for i in range(5)]
+        versions = [
+            publish(con, list(UPSTREAM), get_settings().publish_dir, run_id=f"run-{i}").version for i in range(5)
+        ]
 
     kept = sorted(p.name for p in (get_settings().publish_dir / "parquet").iterdir() if not p.is_symlink())
     assert kept == versions[-3:]
