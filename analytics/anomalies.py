@@ -47,10 +47,14 @@ COUNT, NPS, PROPORTION, RATE = "count", "nps", "proportion", "rate"
 KINDS = (COUNT, NPS, PROPORTION, RATE)
 RULE_TYPES = ("baseline", "period_over_period", "threshold")
 RETURN_CHANNELS = ("shopify", "returns_export")
-# An open event goes on while the last (up to) CONTINUE_DAYS days since its onset stay CONTINUE_Z above the
-# frozen baseline: weaker than opening it, so a level shift is one long event, not a flicker of alerts.
+# An open event goes on while the (up to) CONTINUE_DAYS days since its first detection stay CONTINUE_Z and,
+# for counts, CONTINUE_RATIO above the frozen baseline: weaker than opening it, so a level shift is one long
+# event, not a flicker of alerts.
 CONTINUE_DAYS = 7
 CONTINUE_Z = 2.0
+CONTINUE_RATIO = 1.2
+# A one-day count spike this many times past an open event's own ratio starts a new event.
+SURGE_RATIO = 2.0
 # The onset of a count event is the first day of its window that is unusual on its own (p < 0.1).
 ONSET_P = 0.1
 # An event is named instead of the one it explains only if nothing significant is left of the other.
@@ -600,11 +604,19 @@ class _SeriesScan:
         self.snap[t] = (s[0], s[1], s[2], s[3])
         if self.spec.kind == COUNT:
             self._count_expectation(t)
-        hit = self._evaluate(t) if trusted else None
         event = self.event
+        # While an event is open, only windows after its first detection count: the 14-day window that still
+        # holds a spike's day would otherwise keep the event open for two weeks and swallow a new spike.
+        after = event.detected + 1 if event is not None and not event.closed else self.valid_from
+        hit = self._evaluate(t, after) if trusted else None
         if hit is not None:
             self.flags.append((t, hit))
-        if event is not None and not event.closed:
+        if event is not None and not event.closed and hit is not None and self._surges_past(t, hit, event):
+            # A new spike on top of an open, milder event is its own anomaly (a delivery spike during a
+            # week-long rise in the same channel), not a continuation of the old one.
+            event.closed, event.close_reason = True, "superseded"
+            self._open(t, hit, onset=t)
+        elif event is not None and not event.closed:
             if hit is not None or self._still_elevated(t, event):
                 event.last = t
                 event.days_flagged += 1
@@ -627,17 +639,39 @@ class _SeriesScan:
                     self._unmask(d)
         elif hit is not None:
             earliest = max(event.last + self.cfg.cooldown_days + 1 if event else self.first, self.valid_from)
-            onset = self._onset(t, hit.window, earliest)
-            self.event = _Event(*self.key, onset=onset, detected=t, last=t, hit=hit, peak_score=hit.score,
-                                base=self._baseline_snapshot(t, hit))
-            self.events.append(self.event)
-            for d in range(onset, t + 1):
-                self._mask(d)
+            self._open(t, hit, onset=self._onset(t, hit.window, earliest))
+
+    def _open(self, t: int, hit: _Hit, onset: int) -> None:
+        self.event = _Event(*self.key, onset=onset, detected=t, last=t, hit=hit, peak_score=hit.score,
+                            base=self._baseline_snapshot(t, hit))
+        self.events.append(self.event)
+        for d in range(onset, t + 1):
+            self._mask(d)
+
+    def _surges_past(self, t: int, hit: _Hit, event: _Event) -> bool:
+        """Is this one-day count hit SURGE_RATIO times past the level of the open event so far (the days
+        from its onset to yesterday against the frozen baseline), and at least SURGE_RATIO times expected?"""
+        if self.spec.kind != COUNT or hit.window != 1 or hit.expected <= 0 or t - 1 < event.onset:
+            return False
+        expected = self._window_expected(event.onset, t - 1, base_day=event.onset)
+        if not expected:
+            return False
+        ratio = self._sum(self.cnum, event.onset, t - 1) / expected
+        return hit.observed / hit.expected >= SURGE_RATIO * max(ratio, 1.0)
 
     def _still_elevated(self, t: int, event: _Event) -> bool:
-        """An open event goes on while the days since its onset (at most a week) stay above the frozen baseline."""
-        a = max(event.onset, t - CONTINUE_DAYS + 1)
-        return self._window_z(a, t, base_day=event.onset) >= CONTINUE_Z
+        """An open event goes on while the days after its first detection (at most a week) stay above the
+        frozen baseline, by CONTINUE_Z and (counts) by CONTINUE_RATIO: a spike's own day does not keep it
+        open, and at high volume a 2% drift is not a shift."""
+        a = max(event.detected + 1, t - CONTINUE_DAYS + 1)
+        if a > t:
+            return False
+        if self._window_z(a, t, base_day=event.onset) < CONTINUE_Z:
+            return False
+        if self.spec.kind != COUNT:
+            return True
+        expected = self._window_expected(a, t, base_day=event.onset)
+        return bool(expected) and self.spec.sign * (self._sum(self.cnum, a, t) / expected - CONTINUE_RATIO) >= 0
 
     def _window_z(self, a: int, b: int, base_day: int | None = None) -> float:
         """Normal score of days [a, b] against the baseline as it stood before `base_day` (default a)."""
@@ -711,7 +745,9 @@ class _SeriesScan:
                         + f[3] * (hi[3] - lo[3]) + f[4] * (hi[4] - lo[4]) + f[5] * (hi[5] - lo[5])
                         + f[6] * (hi[6] - lo[6]))
 
-    def _evaluate(self, t: int) -> _Hit | None:
+    def _evaluate(self, t: int, earliest: int | None = None) -> _Hit | None:
+        """The strongest rule window ending at t (starting no earlier than `earliest`), if any fires."""
+        earliest = self.valid_from if earliest is None else max(earliest, self.valid_from)
         best: _Hit | None = None
         sums: dict[int, tuple[float, float, float, float | None]] = {}
         count = self.spec.kind == COUNT
@@ -722,7 +758,7 @@ class _SeriesScan:
             floor = max(rule.min_expected * rule.min_ratio, rule.min_observed) if count and up else -math.inf
             for w in rule.windows:
                 a = t - w + 1
-                if a < self.valid_from or snap[a] is None:
+                if a < earliest or snap[a] is None:
                     continue
                 if scores and (cden[t + 1] - cden[a] < rule.min_n or snap[a][2] < rule.min_n):
                     continue  # too few answers in the window or the baseline
@@ -1065,7 +1101,7 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
         lo, hi = _window_dates(e)
         overlapping = [
             p for p in primaries
-            if not _disjoint(p, e) and e.dates[p.onset] <= hi and lo <= e.dates[p.last]
+            if not _disjoint(p, e) and e.dates[p.onset] <= hi and lo <= _active_until(p)
         ]
         explained_by = _explained_by(e, overlapping, rows, cfg) if overlapping else None
         if explained_by is None:
@@ -1088,7 +1124,7 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
             others = [
                 p for p in primaries
                 if p is not e and not _disjoint(p, e) and e.dates[p.onset] <= hi
-                and lo <= e.dates[p.last]
+                and lo <= _active_until(p)
             ]
             by = _explained_by(e, others, rows, cfg) if others else None
             if by is None:
@@ -1147,6 +1183,12 @@ def _add_sibling_metrics(events: list[_Event], series: pl.DataFrame, cfg: Rules)
                 e.related.append(label)
 
 
+def _active_until(e: _Event) -> date:
+    """The last day an event can explain others: a shift accepted as the new normal goes on (its slices'
+    own baselines still see it), anything else ends on its last elevated day."""
+    return e.dates[-1] if e.close_reason == "new_baseline" else e.dates[e.last]
+
+
 def _label(e: _Event) -> str:
     return f"{e.metric}:{e.slice_type}={e.slice_value}"
 
@@ -1187,7 +1229,7 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
     for p in primaries:
         p_num, _, p_den = flag_columns(p.metric)
         # Only the days both are anomalous: a one-day spike explains its own day of e's two-week window.
-        o_lo, o_hi = max(lo, dates[p.onset]), min(hi, dates[p.last])
+        o_lo, o_hi = max(lo, dates[p.onset]), min(hi, _active_until(p))
         if o_lo > o_hi:
             continue
         overlap_days = (o_hi - o_lo).days + 1
@@ -1309,7 +1351,15 @@ def detect(
     *,
     feedback: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Anomaly events (ANOMALY_SCHEMA), one row per metric+slice event, strongest first.
+    """Anomaly events (ANOMALY_SCHEMA): one row per metric+slice event, by first_detected then score.
+
+    - window_start..window_end: the rule window that first fired; observed / expected: its value and the
+      baseline's (counts: items in the window; NPS: points; CSAT, rates: percent); score: the z-equivalent
+      of the rule's one-sided p-value; severity from the score (config `severity`);
+    - first_detected: the onset (first unusual day); detected_on: the day the rule fired; last_seen: the
+      last day the event was still elevated; close_reason: recovered | new_baseline | superseded (null
+      while open);
+    - related: metric:slice labels the event accounts for (folded events, other metrics of its slice).
 
     With `feedback` (the frame the series came from), events explained by a stronger one are folded into it
     and each event carries sample feedback ids.

@@ -1,16 +1,25 @@
-"""Near-duplicate feedback: the same customer's same complaint across channels within a window.
+"""Near-duplicate linking: the same customer's same complaint sent through several channels.
 
-Candidate pairs come from an equi-join on (customer, day bucket), so the work grows with each customer's
-activity inside the window, not with the square of their history. Similarity is rapidfuzz's normalised
-Indel ratio (0..1) over whitespace-normalised, lowercased text, computed for all pairs in one vectorised
-call. The canonical item of a group is its earliest member (ties broken by id).
+Two items are linked when they have the same customer, were created within `window_days` of each other
+and their normalised texts have a similarity >= `threshold` (rapidfuzz `ratio`, the normalised Indel
+similarity, / 100; REFERENCE §3 uses 85%). Each linked group points at its earliest item (ties: smallest
+id), so counts are not inflated by the copies.
+
+Scaling: candidate pairs come from a join blocked by customer and filtered by the time window (both in
+Polars), then a length bound prunes pairs that cannot reach the threshold, and rapidfuzz scores the
+remaining pairs element-wise in C++ (`process.cpdist`). No all-pairs comparison, no Python loop per pair.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import numpy as np
 import polars as pl
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
+
+
+def _normalise(expr: pl.Expr) -> pl.Expr:
+    return expr.fill_null("").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def link_near_duplicates(
@@ -19,64 +28,83 @@ def link_near_duplicates(
     customer_col: str,
     time_col: str,
     text_col: str,
-    window_days: int = 7,
+    window_days: float = 7,
     threshold: float = 0.85,
 ) -> pl.DataFrame:
-    """Return (id_col, canonical_id, similarity) for every item that duplicates an earlier one.
+    """One row per input item: id_col, canonical_id, similarity, is_duplicate.
 
-    Items without a customer or with empty text are never linked.
+    canonical_id is the earliest item of the item's duplicate group (itself when it has no earlier
+    duplicate); similarity is the score to the earlier item it was linked to (1.0 for canonical items).
+    Items without a customer or text are never linked.
     """
+    from rapidfuzz import fuzz, process
+
     items = (
         df.select(
-            pl.col(id_col).alias("id"),
-            pl.col(customer_col).alias("customer"),
-            pl.col(time_col).alias("ts"),
-            pl.col(text_col).str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars().alias("text"),
+            id=pl.col(id_col).cast(pl.String),
+            customer=pl.col(customer_col).cast(pl.String),
+            ts=pl.col(time_col),
+            text=_normalise(pl.col(text_col).cast(pl.String)),
         )
-        .filter(pl.col("customer").is_not_null() & (pl.col("text").str.len_chars() > 0))
-        .with_columns(pl.col("ts").dt.date().alias("day"))
+        .with_columns(n=pl.col("text").str.len_chars())
+        .sort("ts", "id", nulls_last=True)
+        .with_row_index("order")
     )
-    empty = pl.DataFrame(
-        schema={id_col: df.schema[id_col], "canonical_id": df.schema[id_col], "similarity": pl.Float64}
-    )
-    if items.height < 2:
-        return empty
-    # Each later item looks back into the day buckets [day - window, day].
-    later = items.with_columns(
-        pl.date_ranges(pl.col("day") - pl.duration(days=window_days), pl.col("day")).alias("bucket")
-    ).explode("bucket")
+    linkable = items.filter(pl.col("customer").is_not_null(), pl.col("ts").is_not_null(), pl.col("n") > 0)
+    window = timedelta(days=window_days)
+    # Length bound: Indel similarity <= 1 - |l1 - l2| / (l1 + l2), so pairs failing it are skipped.
+    max_len_gap = 1.0 - threshold
     pairs = (
-        later.join(items, left_on=["customer", "bucket"], right_on=["customer", "day"], suffix="_earlier")
+        linkable.lazy()
+        .join(linkable.lazy(), on="customer", suffix="_b")
         .filter(
-            (
-                (pl.col("ts_earlier") < pl.col("ts"))
-                | ((pl.col("ts_earlier") == pl.col("ts")) & (pl.col("id_earlier") < pl.col("id")))
-            )
-            & (pl.col("ts") - pl.col("ts_earlier") <= pl.duration(days=window_days))
+            pl.col("order") < pl.col("order_b"),
+            (pl.col("ts_b") - pl.col("ts")) <= window,
+            (pl.col("n") - pl.col("n_b")).abs() <= max_len_gap * (pl.col("n") + pl.col("n_b")),
         )
-        .select("id", "ts", "text", "id_earlier", "ts_earlier", "text_earlier")
+        .select("order", "order_b", "text", "text_b")
+        .collect()
     )
-    if pairs.height == 0:
-        return empty
-    scores = cpdist(pairs["text"].to_list(), pairs["text_earlier"].to_list(), scorer=fuzz.ratio, workers=-1)
-    matches = (
-        pairs.with_columns(pl.Series("similarity", scores / 100.0, dtype=pl.Float64))
-        .filter(pl.col("similarity") >= threshold)
-        .sort("id", "ts_earlier", "id_earlier")
-        .group_by("id", maintain_order=True)
-        .first()
-        .select("id", "id_earlier", "similarity")
+    if pairs.height:
+        scores = process.cpdist(
+            pairs["text"].to_list(), pairs["text_b"].to_list(), scorer=fuzz.ratio, workers=-1, dtype=np.float32
+        )
+        pairs = pairs.with_columns(sim=pl.Series(np.asarray(scores, dtype=np.float64) / 100.0))
+        links = pairs.filter(pl.col("sim") >= threshold - 1e-9)
+    else:
+        links = pl.DataFrame(schema={"order": pl.UInt32, "order_b": pl.UInt32, "sim": pl.Float64})
+    # Each later item points at its earliest linked predecessor; following the pointers (a few rounds of
+    # pointer jumping, each a join) gives the group's first item even for chains A~B~C where A !~ C.
+    parent = (
+        links.sort("order")
+        .group_by("order_b", maintain_order=True)
+        .agg(parent=pl.col("order").first(), sim=pl.col("sim").first())
+        .rename({"order_b": "order"})
     )
-    # Follow chains (C duplicates B duplicates A) to the earliest member.
-    parent = dict(zip(matches["id"].to_list(), matches["id_earlier"].to_list(), strict=True))
-    canonical = []
-    for item in matches["id"].to_list():
-        root = parent[item]
-        while root in parent:
-            root = parent[root]
-        canonical.append(root)
-    return matches.select(
-        pl.col("id").alias(id_col),
-        pl.Series("canonical_id", canonical, dtype=df.schema[id_col]),
-        "similarity",
+    root = parent.select("order", root="parent")
+    for _ in range(64):
+        nxt = root.join(root.rename({"order": "root", "root": "root2"}), on="root", how="left").select(
+            "order", root=pl.coalesce("root2", "root")
+        )
+        if nxt.sort("order").equals(root.sort("order")):
+            break
+        root = nxt
+    out = (
+        items.join(root, on="order", how="left")
+        .join(parent.select("order", "sim"), on="order", how="left")
+        .join(items.select(root="order", canonical_id="id"), on="root", how="left")
+        .select(
+            pl.col("id").alias(id_col),
+            canonical_id=pl.coalesce("canonical_id", "id"),
+            similarity=pl.col("sim").fill_null(1.0),
+            is_duplicate=pl.col("root").is_not_null(),
+        )
+    )
+    # Input order, input id dtype.
+    order = df.select(pl.col(id_col).cast(pl.String)).with_row_index("_pos")
+    return (
+        order.join(out, on=id_col, how="left")
+        .sort("_pos")
+        .drop("_pos")
+        .with_columns(pl.col(id_col).cast(df.schema[id_col]), pl.col("canonical_id").cast(df.schema[id_col]))
     )

@@ -99,6 +99,7 @@ def evaluate(
     baselines: bool = True,
     max_baseline_rows: int | None = None,
     progress: Callable[[str], None] | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
 ) -> EvalReport:
     """k-fold out-of-fold accuracy and macro-F1 per file for our model and the baseline, plus throughput.
 
@@ -110,7 +111,7 @@ def evaluate(
     rules = load_rules(seeds_dir)
     results: list[FileResult] = []
     throughput: dict[str, float] = {}
-    for lang in LANGUAGES:
+    for lang in languages:
         part = data.filter(pl.col("language") == lang)
         if part.height == 0:
             continue

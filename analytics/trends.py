@@ -250,15 +250,16 @@ def emerging_topics(
         with np.errstate(divide="ignore", invalid="ignore"):
             s1 = np.where(n_rec > 0, 100 * x1 / n_rec, np.nan)
             s0 = np.where(n_his > 0, 100 * x0 / n_his, np.nan)
-            ratio = np.where(s0 > 0, s1 / s0, np.inf)
+            ratio = np.where(s0 > 0, s1 / s0, np.nan)  # a topic new this week has no ratio
         p = np.asarray(t.p_value, dtype=float)
+        rising = np.where(np.isnan(ratio), x0 == 0, ratio >= min_ratio)
         frames.append(pl.DataFrame({
             "as_of_date": day,
-            "topic_l1": [(topic_l1 or {}).get(v) for v in both["slice_value"]],
+            "topic_l1": [(topic_l1 or {}).get(v, "other") for v in both["slice_value"]],
             "topic_l2": both["slice_value"], "recent_days": recent_days, "history_days": history_days,
             "recent_count": x1, "recent_share_pct": s1, "history_count": x0, "history_share_pct": s0,
             "share_ratio": ratio, "z": t.z, "p_value": p,
-            "is_emerging": (p <= max_p_value) & (ratio >= min_ratio) & (x1 >= min_count),
+            "is_emerging": (p <= max_p_value) & rising & (x1 >= min_count),
         }, nan_to_null=True))
     if not frames:
         return pl.DataFrame(schema=EMERGING_SCHEMA)

@@ -10,7 +10,7 @@
   cross-channel duplicate of every text item; ``out_dir/truth/anomalies.json``: injected anomalies.
 
 Records are ~35% surveys, 15% social posts, 30% tickets, 20% returns over ``days`` days (default 90) ending
-``end_date`` (default: today, UTC); ~60% English / 40% Chinese texts from the phrase banks in
+``end_date`` (default: yesterday, UTC); ~60% English / 40% Chinese texts from the phrase banks in
 ``generator.phrases``. Everything is vectorised (numpy + polars) and deterministic: the same arguments give
 byte-identical files. ``parse_anomaly("spike:negative_feedback:topic=delivery:2026-10-01:1:4")`` builds an
 ``AnomalySpec`` from a CLI string.

@@ -143,7 +143,7 @@ def generate(
     days: int = 90,
     end_date: date | None = None,
 ) -> GenerateSummary:
-    """Generate ``records`` feedback records over ``days`` days ending ``end_date`` (default: today, UTC).
+    """Generate ``records`` feedback records over ``days`` days ending ``end_date`` (default: yesterday, UTC).
 
     Output is a pure function of (records, seed, days, end_date, anomalies): a rerun writes byte-identical
     files, each replaced atomically.
@@ -155,7 +155,8 @@ def generate(
     if days < 1:
         raise ValueError("days must be >= 1")
     out_dir = Path(out_dir)
-    end = end_date or datetime.now(UTC).date()
+    # Yesterday by default: a day still under way would put timestamps in the future.
+    end = end_date or datetime.now(UTC).date() - timedelta(days=1)
     start = end - timedelta(days=days - 1)
     specs = list(anomalies or [])
 

@@ -20,7 +20,7 @@ def generate(
     records: Annotated[int, typer.Option(help="Feedback records across all four source families.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
     out: Annotated[Path, typer.Option(help="Folder for sandbox/, landing/ and truth/.")] = Path("data"),
-    end_date: Annotated[str | None, typer.Option(help="Last day of data, YYYY-MM-DD (default today, UTC).")] = None,
+    end_date: Annotated[str | None, typer.Option(help="Last day of data, YYYY-MM-DD (default yesterday, UTC).")] = None,
     anomaly: Annotated[
         list[str] | None,
         typer.Option(help="Inject an anomaly, e.g. spike:negative_feedback:topic=delivery:2026-10-01:1:4."),

@@ -54,7 +54,8 @@ def test_ticket_export_csat_in_the_mart_equals_csat_computed_from_the_files(pipe
 
     satisfied, responses = query(
         pipeline,
-        "select sum(csat_satisfied), sum(csat_responses) from marts.mart_feedback_daily where channel = 'ticket_export'",
+        """select sum(csat_satisfied), sum(csat_responses) from marts.mart_feedback_daily
+           where channel = 'ticket_export'""",
     )[0]
     assert responses == scores.len()
     assert 100.0 * satisfied / responses == pytest.approx(expected)

@@ -1,5 +1,5 @@
 {#- The landing sources whose staging models exist, i.e. the channels the unified models read.
-    A channel's CTE in int_feedback__unioned / int_survey_answers__long / int_tickets__unioned /
+    A channel's CTE in int_feedback__unioned / int_survey_answers__unpivoted / int_tickets__unioned /
     int_returns__unioned is compiled only when its source is listed here, so a source whose staging model
     is not written yet does not break the build. Add a source here when its staging model lands. -#}
 {% macro enabled_sources() -%}

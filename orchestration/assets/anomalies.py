@@ -8,6 +8,8 @@
 Rules and baseline settings: config/anomaly_rules.yml. The bodies stay thin: read, call analytics/, write.
 """
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import polars as pl
@@ -39,7 +41,7 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str
     return {r[0] for r in rows}
 
 
-def read_inputs(path=None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def read_inputs(path: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """marts.fct_feedback (the columns the detector uses) and, when staged, daily unit sales per product."""
     target = path or get_settings().warehouse
     with duckdb.connect(str(target), read_only=True) as con:
@@ -66,15 +68,7 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) 
     return frame.height
 
 
-def compute(feedback: pl.DataFrame, sales: pl.DataFrame | None, rules: an.Rules) -> dict[str, pl.DataFrame]:
-    """Every analytics table from the inputs (pure; the assets below only read and write)."""
-    series = an.build_daily_series(feedback, rules, sales=sales)
-    out = trends.build_trends(feedback, series, rules.trends)
-    out["anomalies"] = an.detect(series, rules, feedback=feedback)
-    return out
-
-
-def _series(context: dg.AssetExecutionContext) -> tuple[pl.DataFrame, pl.DataFrame | None, an.Rules]:
+def _inputs(context: dg.AssetExecutionContext) -> tuple[pl.DataFrame, pl.DataFrame | None, an.Rules]:
     rules = an.load_rules(RULES_PATH)
     feedback, sales = read_inputs()
     context.log.info(f"{feedback.height:,} feedback items, sales {'staged' if sales is not None else 'absent'}")
@@ -109,7 +103,7 @@ def _series(context: dg.AssetExecutionContext) -> tuple[pl.DataFrame, pl.DataFra
     pool="warehouse",
 )
 def analytics_trends(context: dg.AssetExecutionContext):
-    feedback, sales, rules = _series(context)
+    feedback, sales, rules = _inputs(context)
     series = an.build_daily_series(feedback, rules, sales=sales)
     tables = trends.build_trends(feedback, series, rules.trends)
     with connect(get_settings().warehouse) as con:
@@ -129,7 +123,7 @@ def analytics_trends(context: dg.AssetExecutionContext):
     "Rules: config/anomaly_rules.yml. New rows are alerted once by the anomaly_alert_sensor.",
 )
 def anomalies(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    feedback, sales, rules = _series(context)
+    feedback, sales, rules = _inputs(context)
     series = an.build_daily_series(feedback, rules, sales=sales)
     events = an.detect(series, rules, feedback=feedback)
     with connect(get_settings().warehouse) as con:

@@ -21,8 +21,6 @@ import pytest
 from tests.dbt import harness
 from tests.dbt.world import START, World, feedback_ids, random_world
 
-pytestmark = pytest.mark.xdist_group("dbt_incremental")
-
 FACTS = {
     "fct_feedback": "feedback_id",
     "fct_survey_responses": "answer_id",
@@ -105,6 +103,7 @@ def two_loads(world: World) -> tuple[World, World]:
     return first, replace(full, tags=full_tags)
 
 
+@pytest.mark.xdist_group("dbt_incremental_loads")
 def test_two_loads_equal_a_full_refresh(tmp_path: Path):
     first, full = two_loads(random_world())
     assert full.tags.filter(pl.col("canonical_feedback_id") != pl.col("feedback_id")).height > 0
@@ -152,6 +151,7 @@ def test_two_loads_equal_a_full_refresh(tmp_path: Path):
     assert by_id[loud["response_id"]] == 10 - loud["nps"]
 
 
+@pytest.mark.xdist_group("dbt_incremental_windows")
 def test_two_windows_equal_a_full_refresh(tmp_path: Path):
     warehouse = tmp_path / "warehouse.duckdb"
     harness.load_world(random_world(), warehouse)

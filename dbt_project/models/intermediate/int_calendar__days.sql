@@ -5,7 +5,7 @@ with event_days as (
     from {{ ref('int_feedback__unioned') }}
     union all
     select cast(min(responded_at) as date), cast(max(responded_at) as date)
-    from {{ ref('int_survey_answers__long') }}
+    from {{ ref('int_survey_answers__unpivoted') }}
     union all
     select
         cast(min(created_at) as date),

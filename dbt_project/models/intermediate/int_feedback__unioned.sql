@@ -98,7 +98,7 @@ appstore as (
 {%- if 'zendesk' in enabled %}
 {%- do ctes.append('zendesk') %}
 
--- Zendesk's good/bad rating is not a 1-5 answer: it reaches CSAT through int_survey_answers__long.
+-- Zendesk's good/bad rating is not a 1-5 answer: it reaches CSAT through int_survey_answers__unpivoted.
 zendesk as (
     select
         'zendesk:' || cast(tickets.ticket_id as {{ dbt.type_string() }}) as feedback_id,

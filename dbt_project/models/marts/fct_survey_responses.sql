@@ -11,7 +11,7 @@
 }}
 
 with answers as (
-    select * from {{ ref('int_survey_answers__long') }}
+    select * from {{ ref('int_survey_answers__unpivoted') }}
     where score is not null
 ),
 

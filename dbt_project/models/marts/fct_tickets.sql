@@ -33,7 +33,7 @@ tags as (
 
 satisfaction as (
     select feedback_id, scale, score
-    from {{ ref('int_survey_answers__long') }}
+    from {{ ref('int_survey_answers__unpivoted') }}
     where channel_family = 'ticket' and metric = 'csat' and score is not null
 ),
 
