@@ -57,7 +57,8 @@ CONTINUE_RATIO = 1.2
 SURGE_RATIO = 2.0
 # The onset of a count event is the first day of its window that is unusual on its own (p < 0.1).
 ONSET_P = 0.1
-# An event is named instead of the one it explains only if nothing significant is left of the other.
+# An event is explained by stronger ones when what is left of it no longer passes its rule; it is named
+# instead of the one it explains only if nothing is left of the other (normal score below NO_EVIDENCE_Z).
 NO_EVIDENCE_Z = 2.0
 # ... and a stronger event explains a weaker one only if it accounts for at least 30% of its excess (the
 # rest being noise that alone would not have fired).
@@ -1199,8 +1200,8 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
 
     Each primary's items inside e's slice and window are set back to what e's baseline expects of them:
     items a count (or return) anomaly added are removed; answers an NPS / share anomaly changed are put back
-    at their own baseline rates. If e's rule no longer fires on what is left, e is explained; `fully`
-    asks more: no evidence left at all (normal score below NO_EVIDENCE_Z).
+    at their own baseline rates. If e's rule no longer fires on what is left, e is explained; `fully` asks
+    more: no evidence left at all (below NO_EVIDENCE_Z).
     """
     lo, hi = _window_dates(e)
     spec = cfg.metrics[e.metric]
@@ -1292,7 +1293,9 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
         return None
     if fully:
         return best if _remainder_z(cfg, e, x1, x2, n1) < NO_EVIDENCE_Z else None
-    return None if _retest(cfg, e, x1, x2, n1) else best
+    if _retest(cfg, e, x1, x2, n1):
+        return None
+    return best
 
 
 def _attributable(expected: float, lift: float, strict: bool = False) -> float:

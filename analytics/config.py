@@ -95,7 +95,6 @@ def load_models(rules: dict[str, LanguageRules], models_dir: Path | None = None)
             "pol": pl.Float64,
             "subj": pl.Float64,
         },
-        missing_utf8_is_empty_string=False,
     )
     models = {}
     for lang in LANGUAGES:

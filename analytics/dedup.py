@@ -31,11 +31,11 @@ def link_near_duplicates(
     window_days: float = 7,
     threshold: float = 0.85,
 ) -> pl.DataFrame:
-    """One row per input item: id_col, canonical_id, similarity, is_duplicate.
+    """One row per duplicate item: id_col, canonical_id, similarity (in time order).
 
-    canonical_id is the earliest item of the item's duplicate group (itself when it has no earlier
-    duplicate); similarity is the score to the earlier item it was linked to (1.0 for canonical items).
-    Items without a customer or text are never linked.
+    canonical_id is the earliest item of the item's duplicate group; similarity is the score to the earlier
+    item it was linked to. Items absent from the result are canonical (their own canonical id). Items
+    without a customer, time or text are never linked.
     """
     from rapidfuzz import fuzz, process
 
@@ -46,7 +46,7 @@ def link_near_duplicates(
             ts=pl.col(time_col),
             text=_normalise(pl.col(text_col).cast(pl.String)),
         )
-        .with_columns(n=pl.col("text").str.len_chars())
+        .with_columns(n=pl.col("text").str.len_chars().cast(pl.Int64))
         .sort("ts", "id", nulls_last=True)
         .with_row_index("order")
     )
@@ -90,21 +90,11 @@ def link_near_duplicates(
             break
         root = nxt
     out = (
-        items.join(root, on="order", how="left")
-        .join(parent.select("order", "sim"), on="order", how="left")
+        root.join(parent.select("order", "sim"), on="order", how="left")
+        .join(items.select("order", "id"), on="order", how="left")
         .join(items.select(root="order", canonical_id="id"), on="root", how="left")
-        .select(
-            pl.col("id").alias(id_col),
-            canonical_id=pl.coalesce("canonical_id", "id"),
-            similarity=pl.col("sim").fill_null(1.0),
-            is_duplicate=pl.col("root").is_not_null(),
-        )
+        .sort("order")
+        .select(pl.col("id").alias(id_col), "canonical_id", similarity="sim")
     )
-    # Input order, input id dtype.
-    order = df.select(pl.col(id_col).cast(pl.String)).with_row_index("_pos")
-    return (
-        order.join(out, on=id_col, how="left")
-        .sort("_pos")
-        .drop("_pos")
-        .with_columns(pl.col(id_col).cast(df.schema[id_col]), pl.col("canonical_id").cast(df.schema[id_col]))
-    )
+    dtype = df.schema[id_col]
+    return out.with_columns(pl.col(id_col).cast(dtype), pl.col("canonical_id").cast(dtype))

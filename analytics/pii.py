@@ -97,6 +97,12 @@ def mask_pii(text: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
     return text.map_batches(_mask_series, return_dtype=pl.String)
 
 
+def has_pii(text: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
+    """True where masking would change the text (null text: False)."""
+    masked = mask_pii(text)
+    return (masked != text).fill_null(False)
+
+
 def pii_counts(text: pl.Expr) -> pl.Expr:
     """Struct of email / phone / card match counts (for audits and tests)."""
     phones = sum((text.str.count_matches(p) for p in PHONE_RES), pl.lit(0, dtype=pl.UInt32))

@@ -37,6 +37,7 @@ W_PRE = 0.5  # weight of the clause before "but" / inside "although" (chosen out
 W_POST = 1.5  # weight of the clause after "but"
 PREFIX_LEN = 5
 _PREFIX_SALT = 0x5BD1E9955BD1E995  # keeps prefix keys apart from unigram keys of the same string
+NEG_SALT = 0xC2B2AE3D27D4EB4F  # n-grams that start inside a negation scope get their own keys
 _U64 = pl.UInt64
 _EMPTY_KEYS = pl.Series("key", [], dtype=_U64)
 
@@ -142,6 +143,13 @@ def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules, strings: bool = 
     for k in range(1, NEG_WINDOW + 1):
         negated = negated | (pl.col("is_neg").shift(k) & (clause.shift(k) == clause)).fill_null(False)
     mods = rules.modifier_keys
+    # Modifier tokens ("very", "非常") act only through `factor` on the next lexicon word, like negators act
+    # only through the flip: their own n-gram weights would say what "extremely" meant in training tweets.
+    mod_keys = pl.Series(list(mods), dtype=_U64).implode()
+    b2 = pl.col("b2")
+    lf = lf.with_columns(
+        is_mod=h.is_in(mod_keys) | b2.is_in(mod_keys).fill_null(False) | b2.shift(1).is_in(mod_keys).fill_null(False)
+    )
     if mods:
         prev1 = pl.when(clause.shift(1) == clause).then(h.shift(1))
         prev2 = pl.when(clause.shift(2) == clause).then(tx.combine(h.shift(2), h.shift(1)))
@@ -152,10 +160,39 @@ def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules, strings: bool = 
         )
     else:
         factor = pl.lit(1.0)
-    keep = ["row", "h", "w", "negated", "factor", "b"] + (["g3", "g4"] if rules.token_lang == "zh" else ["pk"])
+    lf = lf.with_columns(negated=negated & ~pl.col("is_neg"), factor=factor)
+    # Negation rules (MODEL.md): a negator emits no n-gram feature of its own (its meaning is the flip it
+    # applies); a negated lexicon word emits no unigram feature, so "not bad" is decided by the flipped
+    # lexicon valence rather than by what "not" or "bad" meant in the training tweets; n-grams that start
+    # inside a negation scope are separate features ("有问题" in "没有问题" is not "有问题").
+    lex = rules.lexicon_tables
+    lex_start = pl.lit(False)
+    for n, col in _NGRAM_COL.items():
+        if lex[n].height and col in lf.collect_schema().names():
+            lex_start = lex_start | pl.col(col).is_in(lex[n]["key"].implode()).fill_null(False)
+    neg_key = pl.lit(NEG_SALT, dtype=_U64)
+    is_neg_tok = pl.col("is_neg") | pl.col("is_mod")
+    lf = lf.with_columns(
+        uw=~is_neg_tok & ~(pl.col("negated") & lex_start),  # negators and modifiers: no own features
+        bk=pl.when(is_neg_tok).then(None).when(pl.col("negated")).then(pl.col("b").xor(neg_key)).otherwise(pl.col("b")),
+    )
+    if rules.token_lang == "zh":
+        lf = lf.with_columns(
+            gk=pl.when(is_neg_tok)
+            .then(None)
+            .when(pl.col("negated"))
+            .then(pl.col("g3").xor(neg_key))
+            .otherwise(pl.col("g3"))
+        )
+    else:
+        lf = lf.with_columns(pk=pl.when(is_neg_tok | pl.col("negated")).then(None).otherwise(pl.col("pk")))
+    # Length normalisation counts the tokens that can carry a feature: "very good" is not diluted by "very".
+    lf = lf.with_columns(counts=(~is_neg_tok).cast(pl.UInt32))
+    keep = ["row", "h", "w", "negated", "factor", "uw", "counts", "b", "bk"]
+    keep += ["g3", "g4", "gk"] if rules.token_lang == "zh" else ["pk"]
     if strings:
         keep += ["tok", "nxt"] + (["nxt2"] if rules.token_lang == "zh" else ["pre"])
-    return lf.with_columns(negated=negated & ~pl.col("is_neg"), factor=factor).select(keep)
+    return lf.select(keep)
 
 
 _NGRAM_COL = {1: "h", 2: "b", 3: "g3", 4: "g4"}
@@ -205,52 +242,40 @@ class SentimentModel:
 
     @cached_property
     def _tables(self) -> tuple[dict[str, pl.DataFrame], dict[str, tuple[float, float]]]:
-        """Join tables keyed like the token frame: weights merged with lexicon valences per n-gram size."""
+        """Join tables keyed like the token frame's columns (h, bk, gk, pk, and raw n-gram keys for
+        multi-token lexicon terms), with the lexicon valences merged into the unigram table."""
         lang = self.rules.token_lang
-        joiner = "" if lang == "zh" else " "
-        w = self.weights.with_columns(
-            key=tx.term_keys(
-                pl.Series(
-                    (self.weights["t1"].fill_null("") + joiner + self.weights["t2"].fill_null("")).str.strip_chars(
-                        " "
-                    )
-                    if lang != "zh"
-                    else self.weights["t1"].fill_null("") + self.weights["t2"].fill_null("")
-                ),
-                lang,
-            )["key"]
+        w = self.weights
+        t1, t2 = w["t1"].fill_null(""), w["t2"].fill_null("")
+        text = t1 + t2 if lang == "zh" else (t1 + " " + t2).str.strip_chars(" ")
+        kind = pl.col("kind")
+        w = w.with_columns(key=tx.term_keys(text, lang)["key"]).with_columns(
+            key=pl.when(kind.is_in(["nb", "nt"]))
+            .then(pl.col("key").xor(pl.lit(NEG_SALT, dtype=_U64)))
+            .when(kind == "p")
+            .then(pl.col("key").xor(pl.lit(_PREFIX_SALT, dtype=_U64)))
+            .otherwise(pl.col("key"))
         )
         lex = self.rules.lexicon_tables
 
-        def table(kinds: dict[str, str], n: int | None) -> pl.DataFrame:
-            out: pl.DataFrame | None = None
-            for kind, suffix in kinds.items():
-                part = w.filter(pl.col("kind") == kind).select(
-                    "key", pl.col("pol").alias(f"pol_{suffix}"), pl.col("subj").alias(f"subj_{suffix}")
-                )
-                out = part if out is None else out.join(part, on="key", how="full", coalesce=True)
-            assert out is not None
-            if n is not None and lex[n].height:
-                out = out.join(
-                    lex[n].rename({"valence": f"_v{n}"}), on="key", how="full", coalesce=True
-                )
-            weight_cols = [c for c in out.columns if c != "key" and not c.startswith("_v")]
-            return out.with_columns(pl.col(weight_cols).fill_null(0.0))
-
-        tables = {
-            "h": table({"u": "u", "n": "n"}, 1),
-            "b": table({"b": "b"}, 2),
-        }
-        if lang == "zh":
-            tables["g3"] = table({"t": "t"}, 3)
-            if lex[4].height:
-                tables["g4"] = lex[4].rename({"valence": "_v4"})
-        else:
-            pk = w.filter(pl.col("kind") == "p").select(
-                key=pl.col("key").xor(pl.lit(_PREFIX_SALT, dtype=_U64)), pol_p="pol", subj_p="subj"
+        def weights_of(kinds: list[str], suffix: str) -> pl.DataFrame:
+            return w.filter(kind.is_in(kinds)).select(
+                "key", pl.col("pol").alias(f"pol_{suffix}"), pl.col("subj").alias(f"subj_{suffix}")
             )
-            tables["pk"] = pk
-        x = {r["t1"]: (r["pol"], r["subj"]) for r in w.filter(pl.col("kind") == "x").iter_rows(named=True)}
+
+        uni = weights_of(["u"], "u").join(weights_of(["n"], "n"), on="key", how="full", coalesce=True)
+        if lex[1].height:
+            uni = uni.join(lex[1].rename({"valence": "_v1"}), on="key", how="full", coalesce=True)
+        uni = uni.with_columns(pl.col("pol_u", "subj_u", "pol_n", "subj_n").fill_null(0.0))
+        tables = {"h": uni, "bk": weights_of(["b", "nb"], "b")}
+        if lang == "zh":
+            tables["gk"] = weights_of(["t", "nt"], "t")
+        else:
+            tables["pk"] = weights_of(["p"], "p")
+        for n in (2, 3, 4):
+            if lex[n].height:
+                tables[_NGRAM_COL[n]] = lex[n].rename({"valence": f"_v{n}"})
+        x = {r["t1"]: (r["pol"], r["subj"]) for r in w.filter(kind == "x").iter_rows(named=True)}
         return tables, x
 
     def score_lazy(self, texts: pl.DataFrame) -> pl.LazyFrame:
@@ -258,12 +283,13 @@ class SentimentModel:
         tables, x = self._tables
         lf = sentiment_tokens(texts, self.rules)
         for col, table in tables.items():
-            lf = lf.join(table.lazy().rename({"key": col}), on=col, how="left")
+            lf = lf.join(table.lazy().rename({"key": col}), on=col, how="left", maintain_order="left")
         names = lf.collect_schema().names()
         neg = pl.col("negated")
 
         def weight(model: str) -> pl.Expr:
-            total = pl.when(neg).then(pl.col(f"{model}_n")).otherwise(pl.col(f"{model}_u")).fill_null(0.0)
+            uni = pl.when(neg).then(pl.col(f"{model}_n")).otherwise(pl.col(f"{model}_u"))
+            total = pl.when(pl.col("uw")).then(uni).otherwise(0.0).fill_null(0.0)
             for suffix in ("b", "t", "p"):
                 if f"{model}_{suffix}" in names:
                     total = total + pl.col(f"{model}_{suffix}").fill_null(0.0)
@@ -279,19 +305,24 @@ class SentimentModel:
         ln_pol, ln_subj = x.get("lex_neg", (0.0, 0.0))
         lex_pos = lexval.clip(lower_bound=0.0)
         lex_neg = (-lexval).clip(lower_bound=0.0)
-        agg = lf.group_by("row").agg(
-            pol=(weight("pol") + lex_pos * lp_pol + lex_neg * ln_pol).sum(),
-            subj=(weight("subj") + lex_pos * lp_subj + lex_neg * ln_subj).sum(),
-            n=pl.len(),
+        agg = (
+            lf.with_columns(pl.col("row").set_sorted())
+            .group_by("row")
+            .agg(
+                pol=(weight("pol") + lex_pos * lp_pol + lex_neg * ln_pol).sum(),
+                subj=(weight("subj") + lex_pos * lp_subj + lex_neg * ln_subj).sum(),
+                n=pl.col("counts").sum(),
+            )
         )
-        scale = 1.0 / pl.col("n").cast(pl.Float64).sqrt()
+        scale = 1.0 / pl.col("n").cast(pl.Float64).clip(lower_bound=1.0).sqrt()
         out = texts.lazy().select("row").join(agg, on="row", how="left", maintain_order="left")
-        p_pos = _sigmoid((pl.col("pol") * scale).fill_null(0.0) + self.pol_intercept)
+        p_pos = _sigmoid(pl.col("pol") * scale + self.pol_intercept)
         if self.subj_intercept is None:
             p_polar: pl.Expr = pl.lit(1.0)
         else:
-            p_polar = _sigmoid((pl.col("subj") * scale).fill_null(0.0) + self.subj_intercept)
-        score = (p_polar * (2.0 * p_pos - 1.0)).clip(-1.0, 1.0)
+            p_polar = _sigmoid(pl.col("subj") * scale + self.subj_intercept)
+        # A text with no tokens (empty, only whitespace) has no evidence at all: score 0, neutral.
+        score = pl.when(pl.col("n").is_null()).then(0.0).otherwise((p_polar * (2.0 * p_pos - 1.0)).clip(-1.0, 1.0))
         return out.select("row", sentiment_score=score).with_columns(
             sentiment_label=label_expr(pl.col("sentiment_score"), self.neutral_band)
         )
@@ -309,22 +340,23 @@ def training_features(texts: pl.DataFrame, rules: LanguageRules) -> tuple[pl.Dat
     """
     toks = _valence_sum(sentiment_tokens(texts, rules, strings=True), rules.lexicon_tables, rules).collect()
     none = pl.lit(None, dtype=pl.String)
+    neg = pl.col("negated")
     parts = [
-        toks.select(
-            "row",
-            "w",
-            kind=pl.when(pl.col("negated")).then(pl.lit("n")).otherwise(pl.lit("u")),
-            t1="tok",
-            t2=none,
+        toks.filter(pl.col("uw")).select(
+            "row", "w", kind=pl.when(neg).then(pl.lit("n")).otherwise(pl.lit("u")), t1="tok", t2=none
         ),
-        toks.filter(pl.col("nxt").is_not_null()).select("row", "w", kind=pl.lit("b"), t1="tok", t2="nxt"),
+        toks.filter(pl.col("bk").is_not_null()).select(
+            "row", "w", kind=pl.when(neg).then(pl.lit("nb")).otherwise(pl.lit("b")), t1="tok", t2="nxt"
+        ),
     ]
-    if "nxt2" in toks.columns:
+    if "gk" in toks.columns:
         parts.append(
-            toks.filter(pl.col("nxt2").is_not_null()).select("row", "w", kind=pl.lit("t"), t1="tok", t2="nxt2")
+            toks.filter(pl.col("gk").is_not_null()).select(
+                "row", "w", kind=pl.when(neg).then(pl.lit("nt")).otherwise(pl.lit("t")), t1="tok", t2="nxt2"
+            )
         )
-    if "pre" in toks.columns:
-        parts.append(toks.filter(pl.col("pre").is_not_null()).select("row", "w", kind=pl.lit("p"), t1="pre", t2=none))
+    if "pk" in toks.columns:
+        parts.append(toks.filter(pl.col("pk").is_not_null()).select("row", "w", kind=pl.lit("p"), t1="pre", t2=none))
     lv = pl.col("lexval")
     parts.append(
         toks.filter(lv != 0).select(
@@ -339,7 +371,7 @@ def training_features(texts: pl.DataFrame, rules: LanguageRules) -> tuple[pl.Dat
         fid=pl.concat_str([pl.col("kind"), pl.col("t1"), pl.col("t2").fill_null("")], separator="\t")
     )
     names = allf.select("fid", "kind", "t1", "t2").unique("fid").sort("fid")
-    n_tok = toks.group_by("row").agg(scale=1.0 / pl.len().cast(pl.Float64).sqrt())
+    n_tok = toks.group_by("row").agg(scale=1.0 / pl.col("counts").sum().cast(pl.Float64).clip(lower_bound=1.0).sqrt())
     long = (
         allf.group_by("row", "fid")
         .agg(val=pl.col("w").sum())

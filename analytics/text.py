@@ -14,7 +14,7 @@ HASH_SEED = 20240601
 # English punctuation becomes its own token: one literal Aho-Corasick pass (replace_many) is several times
 # cheaper than regex passes. Apostrophe-less negations ("dont") are handled as negator tokens instead of
 # rewriting text, because literal rewrites would also hit "parent" or "significant".
-_EN_PUNCT = list(".,;:!?()[]{}\"/&*+=<>|~…")
+_EN_PUNCT = list('.,;:!?()[]{}"/&*+=<>|~…')
 _WHITESPACE = {"\n": " ", "\r": " ", "\t": " ", "\u3000": " ", "\u00a0": " "}
 _EN_REPLACE = {
     "’": "'",
@@ -121,9 +121,7 @@ def token_frame(
     ).with_columns(
         tail=pl.when(pl.col("last")).then(pl.col("R") - pl.col("is_but")).backward_fill(),
         head=pl.when(pl.col("first")).then(pl.col("R")).forward_fill(),
-        in_alt=pl.when(pl.col("boundary") | pl.col("first") | pl.col("is_alt"))
-        .then(pl.col("is_alt"))
-        .forward_fill(),
+        in_alt=pl.when(pl.col("boundary") | pl.col("first") | pl.col("is_alt")).then(pl.col("is_alt")).forward_fill(),
     )
     after = pl.col("R") - pl.col("is_but") - pl.col("tail")
     w = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-_PUNCT = list(".,;:!()[]{}\"/\\&*+=<>|~…，。；：！、（）【】《》“”‘’—-_#@%^$")
+_PUNCT = list('.,;:!()[]{}"/\\&*+=<>|~…，。；：！、（）【】《》“”‘’—-_#@%^$')
 _MATCH_REPLACE = {
     **{c: " " for c in _PUNCT},
     "?": " ? ",
@@ -44,7 +44,9 @@ def keyword_pattern(expr: pl.Expr) -> pl.Expr:
     kw = expr.str.to_lowercase().str.strip_chars()
     prefix = kw.str.ends_with("*")
     core = (
-        pl.when(prefix).then(kw.str.strip_chars_end("*")).otherwise(kw)
+        pl.when(prefix)
+        .then(kw.str.strip_chars_end("*"))
+        .otherwise(kw)
         .str.replace_many(list(_MATCH_REPLACE), list(_MATCH_REPLACE.values()))
         .str.replace_all(r" {2,}", " ")
         .str.strip_chars()
@@ -83,9 +85,7 @@ def pattern_table(topic_keywords: pl.DataFrame, urgency: pl.DataFrame, cues: pl.
     ]
     table = pl.concat(parts).filter(pl.col("pattern").str.strip_chars() != "")
     # The same keyword listed twice for one target counts once, at its largest weight.
-    return table.group_by("pattern", "role", "target").agg(pl.col("weight").max()).sort(
-        "role", "target", "pattern"
-    )
+    return table.group_by("pattern", "role", "target").agg(pl.col("weight").max()).sort("role", "target", "pattern")
 
 
 def match_patterns(mtext: pl.DataFrame, patterns: pl.Series) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from analytics.config import DEFAULT_MODELS_DIR, LANGUAGES, META_FILE, WEIGHTS_FILE, load_rules
-from analytics.sentiment import LanguageRules, label_expr, training_features
+from analytics.sentiment import LanguageRules, SentimentModel, label_expr, training_features
 
 DEFAULT_SEED = 20240601
 LABELS = ("negative", "neutral", "positive")
@@ -27,9 +27,12 @@ LABELS = ("negative", "neutral", "positive")
 class TrainParams:
     """Hyper-parameters; the values were chosen by out-of-fold macro-F1 (MODEL.md)."""
 
-    c_pol: float = 3.0  # inverse L2 strength of the polarity model
+    c_pol_en: float = 5.0  # inverse L2 strength of the polarity model, English
+    c_pol_zh: float = 3.0  # ... Chinese (longer texts, more rows: a stronger penalty did better)
     c_subj: float = 1.0  # inverse L2 strength of the polar-vs-neutral model
-    min_df: int = 2  # a feature must occur in at least this many training texts
+    min_df_en: int = 2  # a feature must occur in at least this many training texts
+    min_df_zh: int = 3  # Chinese character trigrams are many; 3 keeps the model file a few MB
+    prune: float = 0.0  # drop features whose |weight| is below this in both models (smaller file)
     # Each source's rows are weighted by (largest source / this source) ** source_balance, so the small
     # review files are not drowned by the tweets (0 = plain pooling, 1 = every source counts equally).
     source_balance: float = 0.5
@@ -37,7 +40,9 @@ class TrainParams:
     nb_alpha: float | None = 1.0
     nb_alpha_subj: float | None = 1.0
     inner_folds: int = 3  # folds used inside training to pick the neutral band out of fold
-    default_band: float = 0.3  # neutral band where no neutral labels exist (Chinese)
+    # Neutral band where no neutral labels exist (Chinese): |score| < 0.15 means the polarity model is
+    # within ~8 points of 50/50, i.e. no usable evidence either way.
+    default_band: float = 0.15
     seed: int = DEFAULT_SEED
 
 
@@ -75,6 +80,7 @@ def stratified_folds(strata: pl.Series, k: int, seed: int) -> np.ndarray:
 class LanguageFeatures:
     """Features of every labelled row of one language, computed once and sliced per fold."""
 
+    language: str
     meta: pl.DataFrame  # row, file, label
     long: pl.DataFrame  # row, fid, val
     names: pl.DataFrame  # fid, kind, t1, t2
@@ -84,7 +90,7 @@ def featurise(data: pl.DataFrame, rules: LanguageRules) -> LanguageFeatures:
     texts = data.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "text")
     long, names = training_features(texts, rules)
     meta = data.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "file", "label")
-    return LanguageFeatures(meta=meta, long=long, names=names)
+    return LanguageFeatures(language=rules.language, meta=meta, long=long, names=names)
 
 
 @dataclass(frozen=True)
@@ -100,14 +106,10 @@ def _design(feats: LanguageFeatures, rows: np.ndarray, min_df: int):  # noqa: AN
 
     row_ids = pl.Series("row", rows.astype(np.uint32))
     sub = feats.long.filter(pl.col("row").is_in(row_ids.implode()))
-    vocab = (
-        sub.group_by("fid").agg(df=pl.len()).filter(pl.col("df") >= min_df).sort("fid").with_row_index("j")
-    )
+    vocab = sub.group_by("fid").agg(df=pl.len()).filter(pl.col("df") >= min_df).sort("fid").with_row_index("j")
     pos = pl.DataFrame({"row": row_ids, "i": np.arange(len(rows), dtype=np.uint32)})
     m = sub.join(vocab.select("fid", "j"), on="fid").join(pos, on="row")
-    x = sp.csr_matrix(
-        (m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(len(rows), vocab.height)
-    )
+    x = sp.csr_matrix((m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(len(rows), vocab.height))
     return x, vocab
 
 
@@ -167,10 +169,16 @@ def _fit_models(feats: LanguageFeatures, rows: np.ndarray, params: TrainParams):
     meta = feats.meta[rows]
     labels = meta["label"].to_numpy()
     files = meta["file"].to_numpy()
-    x, vocab = _design(feats, rows, params.min_df)
+    x, vocab = _design(feats, rows, params.min_df_zh if feats.language == "zh" else params.min_df_en)
     polar = labels != "neutral"
     yp = (labels[polar] == "positive").astype(np.int64)
-    pol = _logreg(x[polar], yp, _weights(files[polar], yp, params.source_balance), params.c_pol, params.nb_alpha)
+    pol = _logreg(
+        x[polar],
+        yp,
+        _weights(files[polar], yp, params.source_balance),
+        params.c_pol_zh if feats.language == "zh" else params.c_pol_en,
+        params.nb_alpha,
+    )
     neutral_files = np.unique(files[~polar])
     subj = None
     if len(neutral_files):
@@ -205,7 +213,8 @@ def fit_language(feats: LanguageFeatures, rows: np.ndarray, params: TrainParams)
         pol=pl.Series(np.round(pol[0], 6)),
         subj=pl.Series(np.round(subj[0], 6) if subj is not None else np.zeros(vocab.height)),
     )
-    weights = weights.filter((pl.col("pol") != 0) | (pl.col("subj") != 0)).sort("kind", "t1", "t2")
+    keep = (pl.col("pol").abs() > params.prune) | (pl.col("subj").abs() > params.prune)
+    weights = weights.filter(keep & ((pl.col("pol") != 0) | (pl.col("subj") != 0))).sort("kind", "t1", "t2")
     return FittedLanguage(
         weights=weights,
         pol_intercept=round(pol[1], 6),
@@ -220,17 +229,13 @@ def _design_with_vocab(feats: LanguageFeatures, rows: np.ndarray, vocab: pl.Data
     row_ids = pl.Series("row", rows.astype(np.uint32))
     pos = pl.DataFrame({"row": row_ids, "i": np.arange(len(rows), dtype=np.uint32)})
     m = feats.long.join(pos, on="row").join(vocab.select("fid", "j"), on="fid")
-    x = sp.csr_matrix(
-        (m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(len(rows), vocab.height)
-    )
+    x = sp.csr_matrix((m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(len(rows), vocab.height))
     return x, vocab
 
 
-def predict_scores(fitted: FittedLanguage, texts: pl.DataFrame, rules: LanguageRules) -> pl.DataFrame:
-    """Score texts (row, text) with a freshly fitted model, through the production scoring path."""
-    from analytics.sentiment import SentimentModel
-
-    model = SentimentModel(
+def as_model(fitted: FittedLanguage, rules: LanguageRules) -> SentimentModel:
+    """A freshly fitted language model as the production scorer."""
+    return SentimentModel(
         language=rules.language,
         rules=rules,
         weights=fitted.weights,
@@ -238,7 +243,11 @@ def predict_scores(fitted: FittedLanguage, texts: pl.DataFrame, rules: LanguageR
         subj_intercept=fitted.subj_intercept,
         neutral_band=fitted.neutral_band,
     )
-    return model.score(texts)
+
+
+def predict_scores(fitted: FittedLanguage, texts: pl.DataFrame, rules: LanguageRules) -> pl.DataFrame:
+    """Score texts (row, text) with a freshly fitted model, through the production scoring path."""
+    return as_model(fitted, rules).score(texts)
 
 
 def train(

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.assets.anomalies import anomaly_assets
 from orchestration.assets.dbt import dbt_models, dbt_partitioned_models, dbt_resource
+from orchestration.assets.enrich import feedback_tags
 from orchestration.assets.landing import ticket_files__tickets
 from orchestration.assets.publish import validation_and_publication
 from orchestration.assets.reference_files import reference_file_assets
@@ -18,7 +19,7 @@ defs = dg.Definitions(
     # Sources and marts carry the freshness policy their cadence implies (orchestration/sensors.py).
     assets=dg.map_asset_specs(
         with_freshness_policy,
-        [ticket_files__tickets, *reference_file_assets, *source_assets, dbt_models, *dbt_partitioned_models,
+        [ticket_files__tickets, *reference_file_assets, *source_assets, dbt_models, *dbt_partitioned_models, feedback_tags,
          *anomaly_assets],
     ),
     jobs=[*jobs, *alert_jobs],

@@ -25,6 +25,8 @@ DBT_MIN_DATE = "1900-01-01"
 DBT_MAX_DATE = "2999-12-31"
 # Present on runs a schedule launched.
 SCHEDULE_TAG = "dagster/schedule_name"
+# Set by `cfm run` / the demo: the latest partition in catch-up mode (everything new since the last run).
+CATCH_UP_TAG = "cfm/catch_up"
 
 
 def partitions_start() -> str:
@@ -80,14 +82,13 @@ def context_window_vars(
         window.end,
         first_start=first.start if first else None,
         last_end=last.end if last else None,
-        catch_up=SCHEDULE_TAG in context.run.tags,
+        catch_up=SCHEDULE_TAG in context.run.tags or context.run.tags.get(CATCH_UP_TAG) == "true",
     )
 
 
-def full_range() -> tuple[str, str] | None:
-    """First and last partition keys that exist now (None before the first day is over)."""
-    keys = daily_partitions.get_partition_keys()
-    return (keys[0], keys[-1]) if keys else None
+def latest_partition() -> str | None:
+    """The newest partition key that exists now (None before the first day is over)."""
+    return daily_partitions.get_last_partition_key()
 
 
 def range_tags(start: str, end: str) -> dict[str, str]:

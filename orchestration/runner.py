@@ -25,11 +25,12 @@ def materialize(
     """Run every asset (or an asset selection string such as 'group:tickets') with its checks.
 
     Daily-partitioned assets (incremental dbt models) run over `partition_range` (first and last partition
-    key, inclusive) in this same run, or over every partition when neither a key nor a range is given, which
-    rebuilds everything (orchestration/partitions.py); unpartitioned assets run once around them.
+    key, inclusive, rebuilding those days) or `partition_key`; with neither, they run as the latest partition in
+    catch-up mode, taking everything new since their last run, as the daily schedule does
+    (orchestration/partitions.py). Unpartitioned assets run once around them.
     """
     from orchestration.definitions import defs
-    from orchestration.partitions import full_range, range_tags
+    from orchestration.partitions import CATCH_UP_TAG, latest_partition, range_tags
 
     job = defs.get_implicit_global_asset_job_def()
     if selection is not None:
@@ -37,12 +38,15 @@ def materialize(
             dg.AssetSelection.assets(*[dg.AssetKey.from_user_string(s) for s in selection])
         )
         job = job.get_subset(asset_selection=asset_selection.resolve(defs.resolve_asset_graph()))
-    if partition_key is None and partition_range is None and job.partitions_def is not None:
-        partition_range = full_range()
+    tags = None
+    if partition_range is not None:
+        tags = range_tags(*partition_range)
+    elif partition_key is None and job.partitions_def is not None:
+        partition_key, tags = latest_partition(), {CATCH_UP_TAG: "true"}
     return job.execute_in_process(
         instance=dagster_instance or instance(),
         partition_key=partition_key,
-        tags=range_tags(*partition_range) if partition_key is None and partition_range else None,
+        tags=tags,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=raise_on_error,
     )

@@ -45,21 +45,24 @@ def summarize(warehouse: Path) -> WarehouseSummary:
             con.execute("select count(*) from raw.quarantine").fetchone()[0] if ("raw", "quarantine") in has else 0
         )
         window = (None, None, None, 0, None, 0)
-        if ("marts", "fct_feedback") in has:
-            # The last 30 days of the data (not of the wall clock), so a replayed sample still has a window.
+        if {("marts", "mart_nps_daily"), ("marts", "mart_csat_daily")} <= has:
+            # The last 30 days of the data (not of the wall clock), from the marts' all-feedback rows.
             window = con.execute(
-                """with bounds as (select max(created_date) as last_day from marts.fct_feedback),
-                   recent as (
-                       select f.* from marts.fct_feedback f, bounds b
-                       where f.created_date > b.last_day - interval 30 day)
-                   select
-                       cast(min(created_date) as varchar), cast(max(created_date) as varchar),
-                       100.0 * (count(*) filter (where nps_score >= 9) - count(*) filter (where nps_score <= 6))
-                           / nullif(count(nps_score), 0),
-                       count(nps_score),
-                       100.0 * count(*) filter (where csat_score >= 4) / nullif(count(csat_score), 0),
-                       count(csat_score)
-                   from recent"""
+                """with bounds as (
+                       select max(period_start) as last_day from marts.mart_nps_daily where responses > 0),
+                   nps as (
+                       select min(period_start) as first_day, max(period_start) as last_day,
+                              sum(promoters) as p, sum(detractors) as d, sum(responses) as n
+                       from marts.mart_nps_daily, bounds
+                       where dimension = 'all' and period_start > bounds.last_day - interval 30 day),
+                   csat as (
+                       select sum(satisfied) as s, sum(responses) as n
+                       from marts.mart_csat_daily, bounds
+                       where dimension = 'all' and period_start > bounds.last_day - interval 30 day)
+                   select cast(nps.first_day as varchar), cast(nps.last_day as varchar),
+                          100.0 * (nps.p - nps.d) / nullif(nps.n, 0), coalesce(nps.n, 0),
+                          100.0 * csat.s / nullif(csat.n, 0), coalesce(csat.n, 0)
+                   from nps, csat"""
             ).fetchone()
     return WarehouseSummary(warehouse, rows, counts, quarantined, *window)
 
@@ -85,5 +88,6 @@ def render(summary: WarehouseSummary) -> str:
         lines.append(f"  NPS  {nps:>8}  (n={summary.nps_n:,})")
         lines.append(f"  CSAT {csat:>8}  (n={summary.csat_n:,}, top-2-box)")
     lines.append("Try:")
+    lines.append("  make dev                     # Dagster UI: lineage, runs, checks")
     lines.append(f"  duckdb -readonly {summary.warehouse} \"{EXAMPLE_QUERY}\"")
     return "\n".join(lines)

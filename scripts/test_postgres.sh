@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make test-postgres`: the dbt project built on PostgreSQL, marts and tests included.
 # PostgreSQL comes from the OS packages (installed when missing), runs as a throwaway cluster in a temporary
-# folder on a free local port, and is stopped and removed on exit, whatever happens. The test itself is
-# tests/ops/test_postgres.py (it loads a generated sample, runs `dbt build --target postgres`, compares marts).
+# folder on a free local port, and is stopped and removed on exit, whatever happens. The tests are the
+# integration tests of tests/ops (markers `postgres` and `pipeline`): one pipeline run on a generated sample,
+# then `dbt build --target postgres` compared with DuckDB (test_postgres.py), a backfill and a forget on the
+# same run (test_forget_pipeline.py). `make test` skips them: they take minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -40,12 +42,12 @@ trap cleanup EXIT
 "${AS[@]}" "$PGBIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres cfm
 # Timestamps without an offset are UTC, as the DuckDB profile's TimeZone setting makes them there.
 "${AS[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d cfm -qc "alter database cfm set timezone to 'UTC'"
-echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PORT (cluster in $WORK)"
+echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT (cluster in $WORK)"
 
 export CFM_PG_HOST=127.0.0.1 CFM_PG_PORT="$PORT" CFM_PG_USER=postgres CFM_PG_PASSWORD="" CFM_PG_DATABASE=cfm
-export CFM_PG_TEST=1
+export CFM_INTEGRATION=1
 set +e
-"$BIN/pytest" -q -m postgres -p no:cacheprovider tests/ops/test_postgres.py "$@"
+"$BIN/pytest" -q -m "postgres or pipeline" -p no:cacheprovider tests/ops "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -32,8 +32,21 @@ def parse_manifest() -> Path:
     return dbt_project.manifest_path
 
 
-if os.environ.get("DAGSTER_IS_DEV_CLI") or not dbt_project.manifest_path.exists():
-    # `dagster dev` re-parses on every reload; a fresh clone parses once, so no manual step is needed.
+def manifest_is_stale() -> bool:
+    """True when the manifest is missing or older than any file dbt parses."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests", "snapshots", "analyses"):
+        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
+if os.environ.get("DAGSTER_IS_DEV_CLI") or manifest_is_stale():
+    # A fresh clone or an edited model re-parses here, so no manual step is needed and a run never uses a
+    # manifest that disagrees with the SQL on disk.
     parse_manifest()
 
 

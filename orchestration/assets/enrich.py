@@ -7,11 +7,11 @@ again for the customers those items belong to, so a late-arriving earlier copy s
 import dagster as dg
 import duckdb
 import polars as pl
+
+from analytics.config import TaggingConfig
 from analytics.dedup import link_near_duplicates
 from analytics.pii import mask_pii
 from analytics.tagging import tag
-
-from analytics.config import TaggingConfig
 from orchestration.settings import get_settings
 from warehouse import connect
 
@@ -119,7 +119,9 @@ def _relink_duplicates(con: duckdb.DuckDBPyConnection, todo: pl.DataFrame) -> in
         """update enrich.feedback_tags t
            set canonical_feedback_id = coalesce(l.canonical_id, t.feedback_id),
                is_duplicate = coalesce(l.canonical_id <> t.feedback_id, false),
-               duplicate_similarity = case when l.canonical_id <> t.feedback_id then l.similarity end
+               duplicate_similarity = case when l.canonical_id <> t.feedback_id then l.similarity end,
+               tagged_at = case when t.canonical_feedback_id is distinct from coalesce(l.canonical_id, t.feedback_id)
+                                then now() else t.tagged_at end
            from (select c.feedback_id, l.canonical_id, l.similarity
                  from candidates c left join links l on l.feedback_id = c.feedback_id) l
            where t.feedback_id = l.feedback_id"""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli_ops import app
@@ -67,3 +69,40 @@ def test_backfill_refuses_days_that_are_not_partitions(cfm_env: Path):
     result = runner.invoke(app, ["backfill", "--start", "2020-01-01", "--end", "2020-01-07"])
     assert result.exit_code == 2
     assert "partitions run from" in result.output
+
+
+def test_cli_backfill_is_one_run_of_the_daily_refresh_over_the_range(monkeypatch: pytest.MonkeyPatch):
+    import dagster as dg
+
+    from orchestration.cli_ops import run_backfill
+
+    seen = {}
+
+    def execute_in_process(job, **kwargs):
+        seen.update(job=job.name, tags=kwargs["tags"])
+
+    monkeypatch.setattr(dg.JobDefinition, "execute_in_process", execute_in_process)
+    run_backfill(date(2026, 10, 1), date(2026, 10, 7))
+    assert seen == {
+        "job": "daily_refresh",
+        "tags": {
+            "cfm/trigger": "cli-backfill",
+            "dagster/asset_partition_range_start": "2026-10-01",
+            "dagster/asset_partition_range_end": "2026-10-07",
+        },
+    }
+
+
+def test_the_nightly_retention_job_blanks_expired_text(cfm_env: Path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("CFM_RAW_TEXT_RETENTION_DAYS", "365")
+    seed(cfm_env / "warehouse.duckdb")
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("raw_text_retention").execute_in_process(instance=instance)
+    assert result.success
+    with duckdb.connect(str(cfm_env / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute("select ticket_id, description from raw.tf__tickets order by 1").fetchall()
+    assert rows == [("1", None), ("2", "new complaint")]

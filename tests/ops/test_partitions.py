@@ -76,3 +76,28 @@ def test_backfill_range_accepts_existing_days_and_refuses_the_rest():
         backfill_range(last, first)
     with pytest.raises(typer.BadParameter, match="partitions run from"):
         backfill_range(first, date.today())  # today is not over: not a partition yet
+
+
+def run_probe(**kwargs) -> dict:
+    """The vars a partitioned asset computes in a real run with these run arguments."""
+    import dagster as dg
+
+    from orchestration.partitions import context_window_vars
+
+    seen: dict = {}
+
+    @dg.asset(partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run())
+    def probe(context) -> None:
+        seen.update(context_window_vars(context))
+
+    with dg.instance_for_test() as instance:
+        assert dg.materialize([probe], instance=instance, **kwargs).success
+    return seen
+
+
+def test_a_range_run_passes_its_window_and_a_scheduled_run_catches_up():
+    assert run_probe(tags=range_tags("2026-10-01", "2026-10-07")) == {
+        "min_date": "2026-10-01", "max_date": "2026-10-08", "window_rebuild": True,
+    }
+    scheduled = run_probe(partition_key="2026-10-07", tags={"dagster/schedule_name": "daily_refresh_schedule"})
+    assert scheduled == {"min_date": DBT_MIN_DATE, "max_date": DBT_MAX_DATE, "window_rebuild": False}

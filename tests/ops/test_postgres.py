@@ -2,9 +2,9 @@
 PostgreSQL with dbt-postgres and gives the marts the DuckDB build gives.
 
 Runs under `make test-postgres` only (scripts/test_postgres.sh starts the server and sets CFM_PG_*). The raw and
-enrich tables dbt reads as sources are produced once in DuckDB by the pipeline itself (landing from files and
-the sandbox APIs, then tagging), then copied into PostgreSQL with COPY; dbt builds every layer on each
-database from there.
+enrich tables dbt reads as sources come from the session's pipeline run in DuckDB (conftest `pipeline_run`:
+landing from files and the sandbox APIs, then tagging), copied into PostgreSQL with COPY; dbt builds every
+layer on each database from there.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("pipeline")]
 REPO = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO / "dbt_project"
 DBT = str(Path(sys.executable).with_name("dbt"))
-RECORDS = 3000
 SOURCE_SCHEMAS = ("raw", "enrich")
 
 # DuckDB column types as PostgreSQL declares them (what the raw and enrich tables use).
@@ -50,50 +49,6 @@ def pg_connect():
         user=os.environ.get("CFM_PG_USER", "postgres"),
         password=os.environ.get("CFM_PG_PASSWORD", ""),
         dbname=os.environ.get("CFM_PG_DATABASE", "cfm"),
-    )
-
-
-def land_and_tag(data: Path) -> Path:
-    """A DuckDB warehouse holding raw.* and enrich.* for a generated sample, made by the pipeline's assets."""
-    from generator import generate
-    from orchestration.runner import materialize
-    from sandbox import serve
-
-    generate(records=RECORDS, seed=13, out_dir=data)
-    server = serve(data / "sandbox", port=0)
-    os.environ["CFM_SANDBOX_URL"] = server.url
-    try:
-        # Everything the demo runs; what matters here is that landing and tagging ran.
-        materialize(raise_on_error=False)
-    finally:
-        server.stop()
-    warehouse = data / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        schemas = {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
-        assert "raw" in schemas, f"landing must have run: schemas {sorted(schemas)}"
-        if "enrich" not in schemas:
-            stand_in_tags(con)
-    return warehouse
-
-
-def stand_in_tags(con: duckdb.DuckDBPyConnection) -> None:
-    """Neutral enrich tables with the contract's columns, for a tree where the tagging asset is not registered
-    (what is tested here is the SQL's portability, not the tags)."""
-    con.execute("create schema enrich")
-    con.execute(
-        """create table enrich.feedback_tags as
-           select feedback_id, md5(coalesce(feedback_text, '')) as text_hash, feedback_text as feedback_text_masked,
-                  'en' as language, 0.0::double as sentiment_score, 'neutral' as sentiment_label,
-                  'other' as topic_l1, 'other' as topic_l2, 'question' as feedback_type, 'normal' as urgency,
-                  '' as keywords, feedback_id as canonical_feedback_id, false as is_duplicate,
-                  null::double as duplicate_similarity, 'stand-in' as taxonomy_version, now() as tagged_at
-           from intermediate.int_feedback__unioned"""
-    )
-    con.execute(
-        """create table enrich.feedback_topics as
-           select feedback_id, 'other' as topic_l1, 'other' as topic_l2, true as is_primary,
-                  'stand-in' as taxonomy_version
-           from intermediate.int_feedback__unioned"""
     )
 
 
@@ -177,26 +132,15 @@ def column_sums(execute, columns: dict[str, list[str]]) -> dict[str, float | Non
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory):
-    data = tmp_path_factory.mktemp("postgres") / "data"
-    saved = dict(os.environ)
-    os.environ.update({
-        "CFM_DATA_DIR": str(data),
-        "CFM_WAREHOUSE": str(data / "warehouse.duckdb"),
-        "CFM_LANDING_DIR": str(data / "landing"),
-        "CFM_PUBLISH_DIR": str(data / "published"),
-    })
-    os.environ.pop("DAGSTER_HOME", None)
-    try:
-        warehouse = land_and_tag(data)
-        copied = copy_sources(warehouse, data.parent)
-        env = {**os.environ, "CFM_WAREHOUSE": str(warehouse)}
-        duck = dbt_build("duckdb", data.parent / "target_duckdb", env)
-        pg = dbt_build("postgres", data.parent / "target_postgres", env)
-        yield {"warehouse": warehouse, "copied": copied, "duckdb": duck, "postgres": pg}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+def built(pipeline_run: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The pipeline's raw and enrich tables copied into PostgreSQL; dbt built on both databases."""
+    folder = tmp_path_factory.mktemp("postgres")
+    warehouse = pipeline_run / "warehouse.duckdb"
+    copied = copy_sources(warehouse, folder)
+    env = {**os.environ, "CFM_WAREHOUSE": str(warehouse)}
+    duck = dbt_build("duckdb", folder / "target_duckdb", env)
+    pg = dbt_build("postgres", folder / "target_postgres", env)
+    return {"warehouse": warehouse, "copied": copied, "duckdb": duck, "postgres": pg}
 
 
 def test_sources_are_loaded_into_postgres(built):
