@@ -150,16 +150,14 @@ def sentiment_tokens(texts: pl.DataFrame, rules: LanguageRules, strings: bool = 
     lf = lf.with_columns(
         is_mod=h.is_in(mod_keys) | b2.is_in(mod_keys).fill_null(False) | b2.shift(1).is_in(mod_keys).fill_null(False)
     )
-    if mods:
-        prev1 = pl.when(clause.shift(1) == clause).then(h.shift(1))
-        prev2 = pl.when(clause.shift(2) == clause).then(tx.combine(h.shift(2), h.shift(1)))
-        factor = (
-            prev1.replace_strict(mods, default=None, return_dtype=pl.Float64)
-            .fill_null(prev2.replace_strict(mods, default=None, return_dtype=pl.Float64))
-            .fill_null(1.0)
-        )
-    else:
-        factor = pl.lit(1.0)
+    # One is_in per distinct factor value (a handful) is ~30x cheaper than a dict lookup per token.
+    factor: pl.Expr = pl.lit(1.0)
+    prev1 = pl.when(clause.shift(1) == clause).then(h.shift(1))
+    prev2 = pl.when(clause.shift(2) == clause).then(pl.col("b2").shift(2))
+    for value in sorted(set(mods.values()), reverse=True):
+        keys = pl.Series([k for k, v in mods.items() if v == value], dtype=_U64).implode()
+        hit = prev1.is_in(keys).fill_null(False) | prev2.is_in(keys).fill_null(False)
+        factor = pl.when(hit).then(value).otherwise(factor)
     lf = lf.with_columns(negated=negated & ~pl.col("is_neg"), factor=factor)
     # Negation rules (MODEL.md): a negator emits no n-gram feature of its own (its meaning is the flip it
     # applies); a negated lexicon word emits no unigram feature, so "not bad" is decided by the flipped

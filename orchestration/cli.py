@@ -93,10 +93,11 @@ def _report_run(result) -> None:
 
 def _register_subcommands() -> None:
     """Commands owned by each area's module merge into `cfm` (each module defines a typer `app`)."""
-    from orchestration import cli_report, cli_sources
+    from orchestration import cli_anomalies, cli_ops, cli_report, cli_sources, cli_tagging
 
-    for module in (cli_sources, cli_report):
+    for module in (cli_sources, cli_tagging, cli_ops, cli_report):
         app.add_typer(module.app)
+    app.command("eval-anomalies")(cli_anomalies.eval_anomalies)
 
 
 _register_subcommands()

@@ -19,8 +19,10 @@ defs = dg.Definitions(
     # Sources and marts carry the freshness policy their cadence implies (orchestration/sensors.py).
     assets=dg.map_asset_specs(
         with_freshness_policy,
-        [ticket_files__tickets, *reference_file_assets, *source_assets, dbt_models, *dbt_partitioned_models, feedback_tags,
-         *anomaly_assets],
+        [
+            ticket_files__tickets, *reference_file_assets, *source_assets,
+            dbt_models, *dbt_partitioned_models, feedback_tags, *anomaly_assets,
+        ],
     ),
     jobs=[*jobs, *alert_jobs],
     schedules=schedules,
