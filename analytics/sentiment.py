@@ -370,8 +370,11 @@ def training_features(texts: pl.DataFrame, rules: LanguageRules) -> tuple[pl.Dat
     )
     names = allf.select("fid", "kind", "t1", "t2").unique("fid").sort("fid")
     n_tok = toks.group_by("row").agg(scale=1.0 / pl.col("counts").sum().cast(pl.Float64).clip(lower_bound=1.0).sqrt())
+    # Sorting by value inside each (row, feature) fixes the summation order: the sums, and so the trained
+    # weights, are bit-identical however the parallel engine ordered the rows.
     long = (
-        allf.group_by("row", "fid")
+        allf.sort("row", "fid", "w")
+        .group_by("row", "fid", maintain_order=True)
         .agg(val=pl.col("w").sum())
         .join(n_tok, on="row", how="left")
         .select("row", "fid", val=pl.col("val") * pl.col("scale"))

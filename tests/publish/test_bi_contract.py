@@ -1,4 +1,4 @@
-"""The BI contract in docs/bi_contract.md lists every published table and column of the dbt contracts."""
+"""The README's BI contract lists every published table and column of the dbt contracts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import yaml
 from expectations.suites import suite_tables
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
-DOC = (REPO_ROOT / "docs" / "bi_contract.md").read_text()
+DOC = (REPO_ROOT / "README.md").read_text()
 
 
 def mart_contracts() -> dict[str, list[tuple[str, str]]]:
