@@ -102,15 +102,24 @@ class FittedLanguage:
 
 
 def _design(feats: LanguageFeatures, rows: np.ndarray, min_df: int):  # noqa: ANN202 - scipy type
-    import scipy.sparse as sp
 
     row_ids = pl.Series("row", rows.astype(np.uint32))
     sub = feats.long.filter(pl.col("row").is_in(row_ids.implode()))
     vocab = sub.group_by("fid").agg(df=pl.len()).filter(pl.col("df") >= min_df).sort("fid").with_row_index("j")
     pos = pl.DataFrame({"row": row_ids, "i": np.arange(len(rows), dtype=np.uint32)})
     m = sub.join(vocab.select("fid", "j"), on="fid").join(pos, on="row")
-    x = sp.csr_matrix((m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(len(rows), vocab.height))
-    return x, vocab
+    return _csr(m, len(rows), vocab.height), vocab
+
+
+def _csr(m: pl.DataFrame, n_rows: int, n_cols: int):  # noqa: ANN202 - scipy type
+    """CSR matrix with canonical entry order: joins may return rows in any order, and a different order
+    inside a row changes floating-point sums in the solver, which would break byte-for-byte retraining."""
+    import scipy.sparse as sp
+
+    m = m.sort("i", "j")
+    x = sp.csr_matrix((m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(n_rows, n_cols))
+    x.sort_indices()
+    return x
 
 
 def _weights(files: np.ndarray, y: np.ndarray, balance: float) -> np.ndarray:
@@ -224,13 +233,11 @@ def fit_language(feats: LanguageFeatures, rows: np.ndarray, params: TrainParams)
 
 
 def _design_with_vocab(feats: LanguageFeatures, rows: np.ndarray, vocab: pl.DataFrame):  # noqa: ANN202
-    import scipy.sparse as sp
 
     row_ids = pl.Series("row", rows.astype(np.uint32))
     pos = pl.DataFrame({"row": row_ids, "i": np.arange(len(rows), dtype=np.uint32)})
     m = feats.long.join(pos, on="row").join(vocab.select("fid", "j"), on="fid")
-    x = sp.csr_matrix((m["val"].to_numpy(), (m["i"].to_numpy(), m["j"].to_numpy())), shape=(len(rows), vocab.height))
-    return x, vocab
+    return _csr(m, len(rows), vocab.height), vocab
 
 
 def as_model(fitted: FittedLanguage, rules: LanguageRules) -> SentimentModel:
