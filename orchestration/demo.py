@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
@@ -35,9 +36,15 @@ def run_demo(records: int, seed: int, console: Console) -> None:
 
     settings = get_settings()
     ensure_sample_data(records, seed, console)
-    server = serve(settings.data_dir / "sandbox", port=0)
-    # Every source's base URL points at the sandbox unless the user configured a real endpoint.
-    os.environ.setdefault("CFM_SANDBOX_URL", server.url)
+    # The configured sandbox port, so record links the APIs return stay the same between demo runs (a changed
+    # payload would land as a new version); a free port when that one is taken.
+    port = urlsplit(settings.sandbox_url).port or 0
+    try:
+        server = serve(settings.data_dir / "sandbox", port=port)
+    except OSError:
+        server = serve(settings.data_dir / "sandbox", port=0)
+    # Every source's base URL follows the sandbox unless the user configured a real endpoint.
+    os.environ["CFM_SANDBOX_URL"] = server.url
     try:
         started = time.perf_counter()
         with console.status("Materializing every asset (landing, dbt build, tagging, checks, publish) ..."):
