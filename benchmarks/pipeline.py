@@ -8,6 +8,7 @@ publish (serving copy and report). Time between steps is Dagster's own (run star
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,8 +62,9 @@ class PipelineRun:
 
 
 def classify(step: Step, kinds: dict[str, set[dg.AssetKey]]) -> str:
-    """The stage of a step, by what it materialized or checked (by its name when it failed before that)."""
-    keys = step.assets
+    """The stage of a step, by what it materialized or checked, else by the assets of its op (a step that
+    failed or did not run materialized nothing)."""
+    keys = step.assets or kinds["by_op"].get(re.sub(r"_\d+$", "", step.key), set())
     if keys & kinds["api"]:
         return "ingest"
     if keys & kinds["landing"]:
@@ -87,7 +89,11 @@ def asset_kinds() -> dict[str, set[dg.AssetKey]]:
     graph = defs.resolve_asset_graph()
     landing = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name in LANDING_GROUPS}
     dbt_keys = set(dbt_models.keys).union(*(a.keys for a in dbt_partitioned_models))
-    return {"api": set(API_SOURCE_KEYS), "landing": landing - set(API_SOURCE_KEYS), "dbt": dbt_keys}
+    by_op: dict[str, set[dg.AssetKey]] = {}
+    for assets_def in graph.assets_defs:
+        if assets_def.is_executable and assets_def.keys:
+            by_op.setdefault(assets_def.node_def.name, set()).update(assets_def.keys)
+    return {"api": set(API_SOURCE_KEYS), "landing": landing - set(API_SOURCE_KEYS), "dbt": dbt_keys, "by_op": by_op}
 
 
 def run(label: str, sampler: MemorySampler) -> PipelineRun:

@@ -234,8 +234,11 @@ def summarize(full, incremental, results: dict) -> dict:
     elif not tagging.steps:
         results["skipped"]["tagging"] = "no tagging asset (enrich/*) in the pipeline yet"
     for stage in ("checks", "publish"):
-        if not full.stages[stage].steps:
+        steps = [st for st in full.steps if st.stage == stage]
+        if not steps:
             results["skipped"][stage] = f"no {stage} step in the pipeline yet"
+        elif not any(st.status == "ok" for st in steps):
+            results["skipped"][stage] = f"{stage} did not run: an upstream step failed"
     return summary
 
 

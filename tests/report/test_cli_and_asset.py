@@ -33,7 +33,8 @@ def test_cli_defaults_to_the_publish_dir_and_rejects_bad_input(cfm_env: Path, tm
 
 def test_asset_writes_both_languages(cfm_env: Path):
     create_publication(cfm_env / "published" / "feedback.duckdb", days=40, per_day=20)
-    result = dg.materialize([report], instance=dg.DagsterInstance.ephemeral())
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([report], instance=instance)
     assert result.success
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     assert metadata["charts"].value == 8
@@ -42,7 +43,8 @@ def test_asset_writes_both_languages(cfm_env: Path):
 
 
 def test_asset_fails_clearly_without_a_publication(cfm_env: Path):
-    result = dg.materialize([report], instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([report], instance=instance, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "No publication" in failure.event_specific_data.error.message
