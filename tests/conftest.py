@@ -7,6 +7,17 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_dagster_state():
+    """Start each test as a fresh process would: no defs-state storage left current by an earlier test's
+    Dagster instance (once garbage-collected it fails the next Definitions load with 'undefined DagsterInstance
+    weakref')."""
+    from dagster._core.storage.defs_state import base
+
+    base._current_storage.set(None)
+    yield
+
+
 @pytest.fixture
 def cfm_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every CFM_* path at tmp_path; returns the data folder."""
