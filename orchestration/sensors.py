@@ -13,11 +13,12 @@ FAIL. Thresholds name the cadence behind them:
 """
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
 from alerting.webhook import deliver
+from orchestration.sensors_alerts import ALERTS_FILE
 from orchestration.settings import get_settings
 from orchestration.source_registry import SOURCES, ApiSource, FileSource
 
@@ -52,13 +53,23 @@ def with_freshness_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
     return dg.apply_freshness_policy(spec, policy) if policy else spec
 
 
-def post_alert(text: str, url: str | None) -> bool:
-    """Post a Slack-compatible message through the alerting package's webhook client (bounded retries);
-    False when no webhook is configured. A delivery that still fails raises, so the sensor tick fails and
-    the next tick tries again (its cursor has not moved)."""
-    if not url:
+def post_alert(text: str, kind: str, log: dg.DagsterLogManager | None = None) -> bool:
+    """Post a Slack-compatible message through the alerting package's webhook client (bounded retries).
+
+    Without CFM_ALERT_WEBHOOK_URL the alert goes where anomaly alerts go: a line in
+    CFM_PUBLISH_DIR/alerts.jsonl and a log warning. A delivery that still fails raises, so the sensor tick
+    fails and the next tick tries again (its cursor has not moved). True when posted to the webhook.
+    """
+    settings = get_settings()
+    if not settings.alert_webhook_url:
+        path = settings.publish_dir / ALERTS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"sentence": text, "kind": kind, "at": datetime.now(UTC).isoformat()}) + "\n")
+        if log:
+            log.warning(f"ALERT (no CFM_ALERT_WEBHOOK_URL, written to {path}): {text}")
         return False
-    result = deliver(url, {"text": text})
+    result = deliver(settings.alert_webhook_url, {"text": text})
     if not result.ok:
         raise RuntimeError(f"alert webhook failed after {result.attempts} attempts: {result.error}")
     return True
@@ -89,9 +100,7 @@ def failure_message(context: dg.RunFailureSensorContext) -> str:
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
-    text = failure_message(context)
-    if not post_alert(text, get_settings().alert_webhook_url):
-        context.log.warning(f"CFM_ALERT_WEBHOOK_URL is not set; failed run not posted:\n{text}")
+    post_alert(failure_message(context), "run_failure", context.log)
 
 
 def newly_failing(states: dict[str, str], seen: dict[str, str]) -> list[str]:
@@ -115,9 +124,7 @@ def freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     context.update_cursor(json.dumps(states, sort_keys=True))
     if not failing:
         return dg.SkipReason("no asset newly past its freshness policy")
-    text = ":hourglass: Overdue (freshness policy failed): " + ", ".join(failing)
-    if not post_alert(text, get_settings().alert_webhook_url):
-        context.log.warning(f"CFM_ALERT_WEBHOOK_URL is not set; not posted: {text}")
+    post_alert(":hourglass: Overdue (freshness policy failed): " + ", ".join(failing), "freshness", context.log)
     return dg.SkipReason(f"alerted: {len(failing)} overdue")
 
 

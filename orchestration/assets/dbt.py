@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ class CfmTranslator(DagsterDbtTranslator):
     def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
         # A test reading an incremental (partitioned) model and a non-incremental one spans the two dbt steps:
         # as a Dagster check it would become a step of its own that Dagster does not order after both
-        # parents. It stays a dbt test, run where dbt's "buildable" selection puts it (see dbt_environment).
+        # parents. It stays a dbt test, run where dbt's "buildable" selection puts it (see indirect_selection).
         if spans_partitioning(manifest, unique_id):
             return None
         return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
@@ -85,13 +86,25 @@ def spans_partitioning(manifest: Mapping[str, Any], unique_id: str) -> bool:
 
 
 def dbt_environment() -> None:
-    """dbt runs in dbt_project/; give it the absolute warehouse path the Python side resolved.
-
-    Tests run with dbt's "buildable" indirect selection: a test runs in the step that builds its last parent
-    (its other parents are built or are ancestors there), never in an earlier step where a parent is missing.
-    """
+    """dbt runs in dbt_project/; give it the absolute warehouse path the Python side resolved."""
     os.environ["CFM_WAREHOUSE"] = str(get_settings().warehouse)
-    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+
+
+@contextmanager
+def indirect_selection(mode: str = "buildable"):
+    """DBT_INDIRECT_SELECTION for the dbt invocations started inside (dagster-dbt reads it and hands it to the
+    dbt process when the invocation starts), restored afterwards.
+
+    "buildable": a test runs in the step that builds its last parent (its other parents are built there or are
+    ancestors of what is), never in an earlier step where a parent does not exist yet.
+    """
+    previous = os.environ.get("DBT_INDIRECT_SELECTION")
+    os.environ["DBT_INDIRECT_SELECTION"] = previous or mode
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_INDIRECT_SELECTION", None)
 
 
 # Incremental models are the daily-partitioned ones; everything else is rebuilt whole on each run.
@@ -125,7 +138,8 @@ def stream_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     or vars differ from `make manifest`'s, i.e. in every run that sets CFM_WAREHOUSE.
     """
     dbt_environment()
-    invocation = dbt.cli(build_args(run_window_vars(context)), context=context)
+    with indirect_selection():
+        invocation = dbt.cli(build_args(run_window_vars(context)), context=context)
     yield from invocation.stream()
     parsed = Path(dbt_project.project_dir, invocation.target_path, "partial_parse.msgpack")
     if parsed.exists():

@@ -164,3 +164,18 @@ def test_freshness_alert_posts_each_newly_overdue_asset_once(webhook):
 def test_newly_failing_ignores_assets_already_failing_or_passing():
     states = {"a": "FAIL", "b": "FAIL", "c": "PASS", "d": "WARN"}
     assert newly_failing(states, {"a": "FAIL", "b": "PASS"}) == ["b"]
+
+
+def test_without_a_webhook_a_failed_run_goes_to_the_alert_file(cfm_env, monkeypatch):
+    monkeypatch.delenv("CFM_ALERT_WEBHOOK_URL", raising=False)
+    with dg.instance_for_test() as instance:
+        result = failing_pull.execute_in_process(instance=instance, raise_on_error=False)
+        failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+        context = dg.build_run_status_sensor_context(
+            sensor_name="run_failure_alert", dagster_event=failure, dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        ).for_run_failure()
+        defs.resolve_sensor_def("run_failure_alert")(context)
+    (line,) = (cfm_env / "published" / "alerts.jsonl").read_text().splitlines()
+    record = json.loads(line)
+    assert record["kind"] == "run_failure" and "failing_pull" in record["sentence"]

@@ -101,3 +101,36 @@ def test_a_range_run_passes_its_window_and_a_scheduled_run_catches_up():
     }
     scheduled = run_probe(partition_key="2026-10-07", tags={"dagster/schedule_name": "daily_refresh_schedule"})
     assert scheduled == {"min_date": DBT_MIN_DATE, "max_date": DBT_MAX_DATE, "window_rebuild": False}
+
+
+def test_a_dbt_test_spanning_partitioned_and_unpartitioned_models_stays_out_of_dagster_checks():
+    from orchestration.assets.dbt import dbt_models, dbt_partitioned_models, spans_partitioning
+
+    manifest = {
+        "nodes": {
+            "model.p.fct": {"config": {"materialized": "incremental"}},
+            "model.p.dim": {"config": {"materialized": "table"}},
+        },
+        "parent_map": {
+            "test.p.relationships": ["model.p.fct", "model.p.dim"],
+            "test.p.not_null": ["model.p.fct"],
+            "test.p.source_vs_dim": ["source.p.raw", "model.p.dim"],
+        },
+    }
+    assert spans_partitioning(manifest, "test.p.relationships")
+    assert not spans_partitioning(manifest, "test.p.not_null")
+    assert not spans_partitioning(manifest, "test.p.source_vs_dim")
+    checks = {c.name for a in (dbt_models, *dbt_partitioned_models) for c in a.check_keys}
+    assert not [c for c in checks if c.startswith("relationships_fct_feedback_customer_id")]
+    assert "unique_fct_feedback_feedback_id" in checks
+
+
+def test_indirect_selection_is_set_for_the_invocation_only(monkeypatch):
+    import os
+
+    from orchestration.assets.dbt import indirect_selection
+
+    monkeypatch.delenv("DBT_INDIRECT_SELECTION", raising=False)
+    with indirect_selection():
+        assert os.environ["DBT_INDIRECT_SELECTION"] == "buildable"
+    assert "DBT_INDIRECT_SELECTION" not in os.environ
