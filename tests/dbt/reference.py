@@ -260,7 +260,7 @@ def _wilson(x: int, n: int) -> tuple[float | None, float | None]:
     p = x / n
     center = p + Z * Z / (2 * n)
     half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    return 100 * (center - half) / (1 + Z * Z / n), 100 * (center + half) / (1 + Z * Z / n)
+    return max(0.0, 100 * (center - half) / (1 + Z * Z / n)), min(100.0, 100 * (center + half) / (1 + Z * Z / n))
 
 
 def csat(world: World, mart: pl.DataFrame, grain: str) -> pl.DataFrame:

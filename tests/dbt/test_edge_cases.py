@@ -128,3 +128,10 @@ def test_iso_weeks_start_on_monday_across_new_year(built):
     assert all(start.isoweekday() == 1 and (end - start).days == 6 for start, end in weeks)
     iso = built.query("select iso_year, iso_week from marts.dim_date where date_day = date '2025-12-31'").row(0)
     assert iso == (2026, 1)
+
+
+def test_all_satisfied_day_keeps_the_csat_interval_inside_0_100(built):
+    rows = built.mart("mart_csat_daily", f"period_start = date '{day(5)}' and responses > 0")
+    assert rows.height and (rows["satisfied"] == rows["responses"]).all()
+    assert (rows["csat_ci_upper"] <= 100).all()
+    assert rows["csat_ci_upper"].min() == pytest.approx(100.0)

@@ -146,8 +146,9 @@ def random_world(seed: int = 7) -> World:
         for j in range(n):
             tool = rng.choice(["typeform", "typeform", "qualtrics", "csv"])
             rid = f"R{day:02d}{j:02d}{tool[:2]}"
-            # Day 5 is all promoters.
+            # Day 5 is all promoters and all satisfied.
             nps = rng.choice([9, 10]) if day == 5 else rng.choice([None, 0, 3, 5, 6, 6, 7, 8, 8, 9, 9, 10, 10])
+            csat = rng.choice([None, 1, 2, 3, 4, 4, 5, 5])
             customer = rng.choice(customer_ids[:20])
             comment = None
             if rng.random() < 0.55:
@@ -161,7 +162,7 @@ def random_world(seed: int = 7) -> World:
                     "product_id": rng.choice(product_ids),
                     "submitted_at": _at(day, rng.randint(0, 23), rng.randint(0, 59)),
                     "nps": nps,
-                    "csat": rng.choice([None, 1, 2, 3, 4, 4, 5, 5]),
+                    "csat": 5 if day == 5 else csat,
                     "ces": rng.choice([None, 1, 3, 4, 5, 6, 7, 7]),
                     "comment": comment,
                 }
