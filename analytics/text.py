@@ -1,12 +1,15 @@
 """Text normalisation, language detection and tokenisation shared by every tagger.
 
-Everything here is a Polars expression or a frame-to-frame function, so one call handles a million rows in
-Rust with no per-text Python loop. The tokeniser is part of the sentiment model (its features are tokens):
-change it and retrain with `cfm train`.
+Everything here works on whole columns: Polars expressions for the string work, numpy arrays of u64 token
+keys after that, so one call handles a million rows with no per-text Python loop. The tokeniser is part of
+the sentiment model (its features are tokens): change it and retrain with `cfm train`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import polars as pl
 
 HASH_SEED = 20240601
@@ -73,98 +76,222 @@ def normalise(expr: pl.Expr, lang: str) -> pl.Expr:
     return out.str.replace_many(list(table), list(table.values()))
 
 
-def token_frame(
-    texts: pl.DataFrame | pl.LazyFrame,
-    lang: str,
-    but_keys: pl.Series,
-    although_keys: pl.Series,
-    w_pre: float,
-    w_post: float,
-) -> pl.LazyFrame:
-    """Tokens of texts (columns row: UInt32, text) in text order, lazily.
+PREFIX_LEN = 5  # English prefix features: the first 5 letters of longer words
+_U64 = np.uint64
+_MUL = _U64(1_000_003)
+_GOLDEN = _U64(0x9E3779B97F4A7C15)
 
-    Columns: row, tok, h (u64 hash of tok), b2 (key of the bigram starting here, any clause), boundary,
-    clause (a global running id, so comparing shifted values never leaks across rows), w (contrast weight).
 
-    English is split on whitespace after punctuation padding; Chinese into characters, because character
-    n-grams need no dictionary, are as accurate as segmented words here (MODEL.md) and far faster.
-    Contrast: with a "but"-type connective (but_keys: token or bigram keys) tokens before the last one get
-    w_pre and tokens after it w_post; the clause opened by an "although"-type connective gets w_pre. Texts
-    without a connective keep weight 1. All of it is cumulative sums and fills over the token column: no
-    per-row windows, no Python loop.
+def combine(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
+    """Order-dependent u64 key of two keys (wrapping arithmetic), used for n-gram keys so n-grams never
+    have to be materialised as strings."""
+    with np.errstate(over="ignore"):
+        return h1 * _MUL + (h2 ^ _GOLDEN)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads code points over all 64 bits (the tables use the low bits)."""
+    with np.errstate(over="ignore"):
+        x = (x.astype(_U64) + _U64(HASH_SEED)) * _U64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
+        return x ^ (x >> _U64(31))
+
+
+_ZH_SPACE = np.array([0x20, 0x09, 0x0A, 0x0D, 0x3000, 0xA0], dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Tokens of n_texts texts in text order, as flat arrays (one entry per token).
+
+    pos: index of the token's text (0..n_texts-1, non-decreasing); h: u64 key of the token;
+    tok: the token strings (English; Chinese only with strings=True);
+    pk / pre: key and string of the token's first PREFIX_LEN letters when it is longer than that, else 0 /
+    null (English, only with strings=True, for training; scoring computes them for unknown words only).
     """
-    sep = "" if lang == "zh" else " "
+
+    n_texts: int
+    pos: np.ndarray
+    h: np.ndarray
+    pk: np.ndarray | None = None
+    tok: pl.Series | None = None
+    pre: pl.Series | None = None
+
+
+def tokenize(texts: pl.Series, lang: str, strings: bool = False) -> Tokens:
+    """Tokens of every text at once (see Tokens).
+
+    English: normalise() pads punctuation with spaces, one split yields words and punctuation marks, and
+    tokens are hashed by Polars. Chinese: every character is a token; the normalised texts are joined once,
+    decoded as UTF-32 into a numpy array of code points, and a character's key is a hash of its code point,
+    so no per-character strings are ever built (character n-grams need no dictionary, and were as accurate
+    as segmented words in our out-of-fold runs, MODEL.md).
+    """
+    n = len(texts)
+    if lang == "zh":
+        norm = pl.DataFrame({"t": texts}).select(t=_normalise_zh(pl.col("t")))["t"]
+        cp, pos = _code_points(norm)
+        keep = ~np.isin(cp, _ZH_SPACE)
+        cp, pos = cp[keep], pos[keep]
+        # ASCII and full-width Latin capitals: Chinese texts carry the odd product name or "iPad".
+        upper = ((cp >= 0x41) & (cp <= 0x5A)) | ((cp >= 0xFF21) & (cp <= 0xFF3A))
+        cp = np.where(upper, cp + np.uint32(0x20), cp)
+        tok = None
+        if strings:
+            uniq, inv = np.unique(cp, return_inverse=True)
+            chars = list(uniq.astype(np.uint32).tobytes().decode("utf-32-le"))  # one string per distinct char
+            tok = pl.Series("tok", chars, dtype=pl.String).gather(inv)
+        return Tokens(n_texts=n, pos=pos, h=_mix(cp), tok=tok)
     tok = pl.col("tok")
-    h = pl.col("h")
-    row = pl.col("row")
-    lf = (
-        texts.lazy()
-        .select("row", tok=normalise(pl.col("text"), lang).str.split(sep))
+    cols: dict[str, pl.Expr] = {"pos": pl.col("pos"), "h": tok.hash(HASH_SEED), "tok": tok}
+    if strings:
+        long_word = tok.str.len_chars() > PREFIX_LEN
+        cols["pk"] = pl.when(long_word).then(tok.str.slice(0, PREFIX_LEN).hash(HASH_SEED)).otherwise(0)
+        cols["pre"] = pl.when(long_word).then(tok.str.slice(0, PREFIX_LEN))
+    df = (
+        pl.DataFrame({"t": _normalise_en(texts)})
+        .lazy()
+        .select(pos=pl.int_range(pl.len(), dtype=pl.Int64), tok=pl.col("t").str.split(" "))
         .explode("tok", keep_nulls=False, empty_as_null=False)
-        .filter(tok != "", tok != " ")
-        .with_columns(
-            h=tok.hash(HASH_SEED),
-            boundary=tok.is_in(list(BOUNDARY_TOKENS)),
-            first=(row != row.shift(1)).fill_null(True),
-            last=(row != row.shift(-1)).fill_null(True),
-        )
-        .with_columns(b2=pl.when(~pl.col("last")).then(combine(h, h.shift(-1))))
+        .filter(tok != "")
+        .select(**cols)
+        .collect()
     )
-    is_but = h.is_in(but_keys.implode()) | pl.col("b2").is_in(but_keys.implode()).fill_null(False)
-    is_alt = h.is_in(although_keys.implode()) | pl.col("b2").is_in(although_keys.implode()).fill_null(False)
-    lf = lf.with_columns(is_but=is_but.cast(pl.Int32), is_alt=is_alt)
-    # R = number of "but" tokens from here to the end of the data; its value just past a row's last token
-    # (tail) and at the row's first token (head) give "buts after me in my row" without a window.
-    lf = lf.with_columns(
-        clause=(pl.col("boundary") | pl.col("first") | pl.col("is_alt")).cast(pl.UInt32).cum_sum(),
-        R=pl.col("is_but").cum_sum(reverse=True),
-    ).with_columns(
-        tail=pl.when(pl.col("last")).then(pl.col("R") - pl.col("is_but")).backward_fill(),
-        head=pl.when(pl.col("first")).then(pl.col("R")).forward_fill(),
-        in_alt=pl.when(pl.col("boundary") | pl.col("first") | pl.col("is_alt")).then(pl.col("is_alt")).forward_fill(),
+    return Tokens(
+        n_texts=n,
+        pos=df["pos"].to_numpy(),
+        h=df["h"].to_numpy(),
+        pk=df["pk"].to_numpy() if strings else None,
+        tok=df["tok"],
+        pre=df["pre"] if strings else None,
     )
-    after = pl.col("R") - pl.col("is_but") - pl.col("tail")
-    w = (
-        pl.when(pl.col("in_alt"))
-        .then(w_pre)
-        .when(pl.col("head") > pl.col("tail"))
-        .then(pl.when(after > 0).then(w_pre).otherwise(w_post))
-        .otherwise(1.0)
-    )
-    return lf.select("row", "tok", "h", "b2", "boundary", "clause", w=w)
 
 
-def combine(h1: pl.Expr, h2: pl.Expr) -> pl.Expr:
-    """Order-dependent u64 key of two token hashes (wrapping arithmetic), used for n-gram keys so
-    bigrams never have to be materialised as strings."""
-    return h1 * pl.lit(1_000_003, dtype=pl.UInt64) + h2.xor(pl.lit(0x9E3779B97F4A7C15, dtype=pl.UInt64))
+def prefix_keys(tok: pl.Series) -> np.ndarray:
+    """u64 key of the first PREFIX_LEN letters of every token longer than that, else 0."""
+    long_word = tok.str.len_chars() > PREFIX_LEN
+    return (
+        pl.DataFrame({"tok": tok})
+        .select(pl.when(long_word).then(pl.col("tok").str.slice(0, PREFIX_LEN).hash(HASH_SEED)).otherwise(0))
+        .to_series()
+        .to_numpy()
+    )
+
+
+def _normalise_en(texts: pl.Series) -> pl.Series:
+    """normalise(texts, "en") as a Series; the URL and mention regexes run only on the texts that can
+    match them (one cheap literal scan finds those), which saves two full regex passes."""
+    low = texts.fill_null("").str.to_lowercase()
+    idx = low.str.contains(r"https?://|www\.|@").arg_true()
+    if len(idx):
+        sub = low.gather(idx).str.replace_all(r"(?:https?://|www\.)\S+", " url ").str.replace_all(r"@\w+", " @user ")
+        low = low.scatter(idx, sub)
+    return low.str.replace_many(list(_EN_REPLACE), list(_EN_REPLACE.values()))
+
+
+def _code_points(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Code point of every character of every text and the index of its text, in order."""
+    n = len(texts)
+    lengths = texts.fill_null("").str.len_chars().to_numpy().astype(np.int64)
+    joined = texts.fill_null("").str.join("").item() if n else ""
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    return cp, np.repeat(np.arange(n, dtype=np.int64), lengths)
+
+
+def _normalise_zh(expr: pl.Expr) -> pl.Expr:
+    """Chinese normalisation before code points: URLs and mentions masked (case folding and whitespace are
+    done on the code points, far cheaper than Unicode lower-casing of every string)."""
+    return (
+        expr.fill_null("")
+        .str.replace_all(r"(?i:https?://|www\.)\S+", " url ")
+        .str.replace_all(r"@\w+", " @user ")
+    )
 
 
 def term_keys(terms: pl.Series, lang: str) -> pl.DataFrame:
-    """Key and n (token count) of dictionary terms, computed exactly as token n-gram keys are.
+    """Key and n (token count) of dictionary terms, computed exactly as the tokeniser keys n-grams.
 
     English terms are split on spaces, Chinese terms into characters.
     """
-    sep = "" if lang == "zh" else " "
-    df = pl.DataFrame({"term": terms}).with_row_index("i")
-    parts = (
-        df.select("i", tok=pl.col("term").str.split(sep))
-        .explode("tok")
-        .filter(pl.col("tok") != "")
-        .with_columns(h=pl.col("tok").hash(HASH_SEED))
-    )
-    agg = parts.group_by("i", maintain_order=True).agg(pl.col("h"))
-    n_max = int(agg["h"].list.len().max() or 1)
-    # Iterate over n-gram length (1..4), never over rows.
-    out = agg.with_columns(n=pl.col("h").list.len(), key=pl.col("h").list.get(0))
-    for k in range(1, n_max):
-        out = out.with_columns(
-            key=pl.when(pl.col("n") > k)
-            .then(combine(pl.col("key"), pl.col("h").list.get(k, null_on_oob=True)))
-            .otherwise(pl.col("key"))
+    terms = pl.Series("term", terms, dtype=pl.String).fill_null("")
+    if lang == "zh":  # terms are characters already: no URL masking, just their code points
+        cp, pos = _code_points(terms)
+        keep = ~np.isin(cp, _ZH_SPACE)
+        toks = Tokens(n_texts=len(terms), pos=pos[keep], h=_mix(cp[keep]))
+    else:  # terms are tokens already (seeds, model weights): split on spaces, no normalisation
+        df = (
+            pl.DataFrame({"t": terms})
+            .select(pos=pl.int_range(pl.len(), dtype=pl.Int64), tok=pl.col("t").str.split(" "))
+            .explode("tok")
+            .filter(pl.col("tok").is_not_null() & (pl.col("tok") != ""))
         )
-    return (
-        df.join(out.select("i", "n", "key"), on="i", how="left", maintain_order="left")
-        .sort("i")
-        .select("term", "n", "key")
-    )
+        toks = Tokens(n_texts=len(terms), pos=df["pos"].to_numpy(), h=df["tok"].hash(HASH_SEED).to_numpy())
+    n = np.bincount(toks.pos, minlength=len(terms)).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    key = np.zeros(len(terms), dtype=np.uint64)
+    has = n > 0
+    key[has] = toks.h[starts[has]]
+    for k in range(1, int(n.max()) if len(n) else 0):  # over n-gram length (1..4), never over rows
+        more = n > k
+        key[more] = combine(key[more], toks.h[starts[more] + k])
+    return pl.DataFrame({"term": terms, "n": n, "key": key})
+
+
+class KeyTable:
+    """A read-only hash table from u64 keys to columns of values, looked up for a whole array of keys at
+    once with numpy (open addressing, linear probing, load factor <= 1/4).
+
+    find() returns each query's slot; the columns are stored by slot, and empty slots hold zeros, so a
+    key that is not in the table (or the key 0, "no n-gram here") reads zeros with no extra masking.
+    """
+
+    def __init__(self, keys: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        keys = np.asarray(keys, dtype=np.uint64)
+        if len(np.unique(keys)) != len(keys) or (keys == 0).any():
+            raise ValueError("KeyTable keys must be unique and non-zero")
+        size = 1 << max(8, int(4 * len(keys)).bit_length())
+        self.size = size
+        self._mask = size - 1
+        slots = np.zeros(size, dtype=np.uint64)
+        where = np.zeros(len(keys), dtype=np.int64)
+        at = (keys & np.uint64(self._mask)).astype(np.int64)
+        pending = np.arange(len(keys))
+        while pending.size:  # insertion rounds (a handful at this load factor), vectorised over keys
+            p = at[pending]
+            free = slots[p] == 0
+            cand, cp = pending[free], p[free]
+            _, first = np.unique(cp, return_index=True)
+            win = cand[first]
+            slots[at[win]] = keys[win]
+            where[win] = at[win]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[win] = True
+            pending = pending[~placed[pending]]
+            at[pending] = (at[pending] + 1) & self._mask
+        self._slots = slots
+        self.columns: dict[str, np.ndarray] = {}
+        for name, values in columns.items():
+            values = np.asarray(values)
+            col = np.zeros(size, dtype=values.dtype)
+            col[where] = values
+            self.columns[name] = col
+
+    def find(self, q: np.ndarray) -> np.ndarray:
+        """Slot of every key in q (an empty slot when the key is absent)."""
+        at = q.view(np.int64) & self._mask  # the low bits, already a valid index array
+        k = self._slots[at]
+        todo = np.flatnonzero((k != q) & (k != 0))
+        while todo.size:
+            p = (at[todo] + 1) & self._mask
+            at[todo] = p
+            k = self._slots[p]
+            todo = todo[(k != q[todo]) & (k != 0)]
+        return at
+
+    def empty(self, slots: np.ndarray) -> np.ndarray:
+        """True where a slot returned by find() is empty (the key is not in the table)."""
+        return self._slots[slots] == 0
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
