@@ -57,6 +57,7 @@ CONTINUE_RATIO = 1.2
 SURGE_RATIO = 2.0
 # The onset of a count event is the first day of its window that is unusual on its own (p < 0.1).
 ONSET_P = 0.1
+ONSET_Z = 1.2816  # the same for scores: one-sided p < 0.1 on the day's answers
 # An event is explained by stronger ones when what is left of it no longer passes its rule; it is named
 # instead of the one it explains only if nothing is left of the other (normal score below NO_EVIDENCE_Z).
 NO_EVIDENCE_Z = 2.0
@@ -69,6 +70,8 @@ MIN_EXPLAINED_SHARE = 0.3
 LIFT_TOLERANCE = 2.0
 NOISE_Z = 3.0
 MIN_OUTSIDE_ITEMS = 5.0
+# ... unless e's items outside the primaries' slices (at least this share of its expectation) fire alone.
+OUTSIDE_SHARE = 0.25
 # Another metric of the same slice that moved this far the bad way in an event's window is named with it.
 SIBLING_Z = 3.0
 
@@ -424,6 +427,8 @@ class _Event:
     base: _Baseline = field(default_factory=_Baseline)
     related: list[str] = field(default_factory=list)
     dates: list[date] = field(default_factory=list, repr=False)  # the scan's calendar (index -> day)
+    # Events this one took the name of (the same items, a preferred name): they still explain others.
+    absorbed: list[_Event] = field(default_factory=list, repr=False)
 
 
 class _Pool:
@@ -640,7 +645,7 @@ class _SeriesScan:
                     self._unmask(d)
         elif hit is not None:
             earliest = max(event.last + self.cfg.cooldown_days + 1 if event else self.first, self.valid_from)
-            self._open(t, hit, onset=self._onset(t, hit.window, earliest))
+            self._open(t, hit, onset=self._onset(t, hit.window, earliest, hit))
 
     def _open(self, t: int, hit: _Hit, onset: int) -> None:
         self.event = _Event(*self.key, onset=onset, detected=t, last=t, hit=hit, peak_score=hit.score,
@@ -803,14 +808,24 @@ class _SeriesScan:
                            dispersion=self._dispersion(b, expected, w) if expected is not None else 1.0,
                            baseline_days=snap[3])
 
-    def _onset(self, t: int, window: int, earliest: int) -> int:
+    def _onset(self, t: int, window: int, earliest: int, hit: _Hit | None = None) -> int:
         """The start of the sub-window ending at t (up to the firing window) with the strongest excess."""
         best_z, best_a = -math.inf, t
+        scores = self.spec.kind in (NPS, PROPORTION)
+        firing = -math.inf
+        if scores and hit is not None:
+            rule = next((r for r in self.rules if r.name == hit.rule), None)
+            firing = float(stats.z_score(rule.max_p_value)) if rule is not None else math.inf
         for length in range(1, window + 1):
             a = t - length + 1
             if a < earliest:
                 break
             z = self._window_z(a, t)
+            if scores and z >= firing:
+                # Scores: the shortest sub-window that is itself beyond the rule's line. A longer one scores
+                # higher on more answers alone, and a low-by-chance day before a drop would date it early.
+                best_z, best_a = z, a
+                break
             if z > best_z:
                 best_z, best_a = z, a
         if self.spec.kind == COUNT and self.spec.sign > 0:
@@ -820,6 +835,13 @@ class _SeriesScan:
             while best_a < t:
                 exp = self._window_expected(best_a, best_a, base_day=best_a)
                 if exp is None or float(stats.count_tail_p(self.num_l[best_a], max(exp, 1e-6))) < ONSET_P:
+                    break
+                best_a += 1
+        elif self.spec.kind in (NPS, PROPORTION):
+            # Scores: the same, on the day's own answers (a 3-day window scores higher than the one bad day
+            # it holds, just by having more answers; a day without answers is no onset).
+            while best_a < t:
+                if self.den[best_a] > 0 and self._window_z(best_a, best_a) >= ONSET_Z:
                     break
                 best_a += 1
         return best_a
@@ -1096,15 +1118,26 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
     def preference(e: _Event) -> tuple[int, int]:
         return slice_rank.get(e.slice_type, 99), metric_rank.get(e.metric, 99)
 
+    def explainers(e: _Event, primaries: list[_Event]) -> tuple[list[_Event], dict[int, _Event]]:
+        """The primaries (and the events they took the name of) that overlap e, and the primary of each."""
+        lo, hi = _window_dates(e)
+        found, owner = [], {}
+        for p in primaries:
+            for c in (p, *p.absorbed):
+                if c is not e and not _disjoint(c, e) and e.dates[c.onset] <= hi and lo <= _active_until(c):
+                    found.append(c)
+                    owner[id(c)] = p
+        return found, owner
+
+    def explained(e: _Event, primaries: list[_Event]) -> _Event | None:
+        candidates, owner = explainers(e, primaries)
+        by = _explained_by(e, candidates, rows, cfg) if candidates else None
+        return owner[id(by)] if by is not None else None
+
     order = sorted(events, key=lambda e: (-e.hit.score, preference(e)))
     primaries: list[_Event] = []
     for e in order:
-        lo, hi = _window_dates(e)
-        overlapping = [
-            p for p in primaries
-            if not _disjoint(p, e) and e.dates[p.onset] <= hi and lo <= _active_until(p)
-        ]
-        explained_by = _explained_by(e, overlapping, rows, cfg) if overlapping else None
+        explained_by = explained(e, primaries)
         if explained_by is None:
             primaries.append(e)
             continue
@@ -1113,6 +1146,7 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
         if _names_better(e, explained_by, rows, cfg, preference):
             primaries[primaries.index(explained_by)] = e
             e.related.extend([_label(explained_by), *explained_by.related])
+            e.absorbed.extend([explained_by, *explained_by.absorbed])
             continue
         explained_by.related.append(_label(e))
     # Second pass, weakest first: a primary accepted early (a narrow slice where the extra items bunched,
@@ -1121,13 +1155,7 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
     while folded:
         folded = False
         for e in sorted(primaries, key=lambda p: p.hit.score):
-            lo, hi = _window_dates(e)
-            others = [
-                p for p in primaries
-                if p is not e and not _disjoint(p, e) and e.dates[p.onset] <= hi
-                and lo <= _active_until(p)
-            ]
-            by = _explained_by(e, others, rows, cfg) if others else None
+            by = explained(e, [p for p in primaries if p is not e])
             if by is None:
                 continue
             if _names_better(e, by, rows, cfg, preference):
@@ -1223,10 +1251,14 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
     if spec.kind == COUNT:
         expected_items = e.hit.expected
     elif spec.kind == RATE:
-        expected_items = x0 * n1 / n0 if n0 > 0 else 0.0
+        expected_items = e.hit.n * e.hit.expected / 100.0  # units sold in the window x the baseline rate
     else:
         expected_items = 0.0
     best, best_excess, total_excess = None, 0.0, 0.0
+    member_observed = member_expected = 0.0  # e's items that are also the primaries' (counts, rates)
+    # Items an earlier (stronger) primary already took out: each item is removed once, not once per primary
+    # that contains it (the return channel's shift, seen again in the whole feed and in its category).
+    claimed: pl.Expr = pl.lit(False)
     for p in primaries:
         p_num, _, p_den = flag_columns(p.metric)
         # Only the days both are anomalous: a one-day spike explains its own day of e's two-week window.
@@ -1235,10 +1267,14 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             continue
         overlap_days = (o_hi - o_lo).days + 1
         on_days = pl.col("_date").is_between(o_lo, o_hi)
-        p_window_rows = window.filter(on_days)
         # The primary's items: counts and rates add items (p_num); NPS / shares change answers (p_den).
         adds_items = cfg.metrics[p.metric].kind in (COUNT, RATE)
-        member = _slice_expr(p.slice_type, p.slice_value) & (pl.col(p_num if adds_items else p_den) > 0)
+        own_member = _slice_expr(p.slice_type, p.slice_value) & (pl.col(p_num if adds_items else p_den) > 0)
+        if _began_elsewhere(e, p, rows, in_slice, claimed, o_lo, o_hi, history_lo, history_hi, cfg):
+            continue
+        member = own_member & ~claimed
+        claimed = claimed | own_member
+        p_window_rows = window.filter(on_days)
         if adds_items:
             # A count anomaly scales its slice's items up by about its lift: of e's items that are also the
             # primary's, only what that lift adds (with LIFT_TOLERANCE for an uneven mix of the extra items)
@@ -1254,6 +1290,8 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             base_all = float(history[num_c].sum())
             share = float(history.filter(member)[num_c].sum()) / base_all if base_all > 0 else 0.0
             e_int = share * expected_items * overlap_days / window_days
+            member_observed += o_int
+            member_expected += e_int
             excess = max(0.0, o_int - e_int)
             if adds_items:
                 excess = min(excess, _attributable(e_int, lift, fully))
@@ -1295,7 +1333,71 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
         return best if _remainder_z(cfg, e, x1, x2, n1) < NO_EVIDENCE_Z else None
     if _retest(cfg, e, x1, x2, n1):
         return None
+    if spec.kind == COUNT and _fires_outside(cfg, e, member_observed, member_expected):
+        return None
     return best
+
+
+def _fires_outside(cfg: Rules, e: _Event, member_observed: float, member_expected: float) -> bool:
+    """Does e fire on its items outside the primaries' slices alone (their observed and expected both left
+    out)? A damaged-item spike in tickets while the return channel runs at 3x: setting the returns back to
+    their usual level leaves their noise in the test; leaving them out shows the tickets' own 5x rise.
+    Only when a real part of e's expectation (OUTSIDE_SHARE) is outside: a slice that is nearly all the
+    primary's items (complaints seen against negative feedback) leaves a few items to noise."""
+    rule = next(r for r in cfg.rules if r.name == e.hit.rule)
+    if rule.type != "baseline" or member_expected <= 0:
+        return False
+    expected = e.hit.expected - member_expected
+    if expected < OUTSIDE_SHARE * e.hit.expected:
+        return False
+    spec = cfg.metrics[e.metric]
+    observed = e.hit.observed - member_observed
+    return judge_window(COUNT, spec.sign, rule, observed, 0.0, 0.0, e.base.num, e.base.num2, e.base.den,
+                        w=e.hit.window, expected=expected, dispersion=e.base.dispersion,
+                        baseline_days=e.base.days) is not None
+
+
+def _outside_z(p: _Event, rows: pl.DataFrame, exclude: pl.Expr, lo: date, hi: date, history_lo: date,
+               history_hi: date, cfg: Rules) -> float | None:
+    """Normal score of p's metric in p's slice on days [lo, hi] against [history_lo, history_hi], leaving out
+    the rows `exclude` selects (another event's slice); None when too little is left to tell."""
+    spec = cfg.metrics[p.metric]
+    num_c, num2_c, den_c = flag_columns(p.metric)
+    sel = _slice_expr(p.slice_type, p.slice_value) & ~exclude
+    days = (hi - lo).days + 1
+    history_days = max((history_hi - history_lo).days + 1, 1)
+    window = rows.filter(pl.col("_date").is_between(lo, hi) & sel)
+    history = rows.filter(pl.col("_date").is_between(history_lo, history_hi) & sel)
+    if spec.kind in (COUNT, RATE):
+        expected = float(history[num_c].sum()) * days / history_days
+        if expected < MIN_OUTSIDE_ITEMS:
+            return None
+        return spec.sign * (float(window[num_c].sum()) - expected) / math.sqrt(expected)
+    x1, x2, n1 = (float(window[c].sum()) for c in (num_c, num2_c, den_c))
+    x0, x20, n0 = (float(history[c].sum()) for c in (num_c, num2_c, den_c))
+    if n1 < 10 or n0 < 30:
+        return None
+    return excess_z(spec.kind, spec.sign, x1, x2, n1, x0, x20, n0, None)
+
+
+def _began_elsewhere(e: _Event, p: _Event, rows: pl.DataFrame, in_slice: pl.Expr, claimed: pl.Expr,
+                     o_lo: date, o_hi: date, history_lo: date, history_hi: date, cfg: Rules) -> bool:
+    """Is p an earlier, different incident that only still looks elevated because of e? p fired before e
+    began, on evidence outside e's slice (another channel, another topic), and on the days they share
+    nothing outside e's slice (and outside items already accounted for) is elevated any more: e is new
+    (a survey-wide NPS drop on Monday, then Thursday's typeform drop keeps the survey family low; a return
+    channel shift, then a damaged-item spike in tickets). An event detected together with e, or one that
+    never had evidence outside e (e seen through a broader slice), is not."""
+    dates = p.dates
+    if dates[p.detected] >= dates[e.onset]:
+        return False
+    p_lo, p_hi = _window_dates(p)
+    then = _outside_z(p, rows, in_slice, p_lo, p_hi, dates[max(0, p.onset - cfg.baseline.window_days)],
+                      dates[max(0, p.onset - 1)], cfg)
+    if then is None or then < NO_EVIDENCE_Z:
+        return False
+    now = _outside_z(p, rows, in_slice | claimed, o_lo, o_hi, history_lo, history_hi, cfg)
+    return now is not None and now < NO_EVIDENCE_Z
 
 
 def _attributable(expected: float, lift: float, strict: bool = False) -> float:

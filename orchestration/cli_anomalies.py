@@ -112,9 +112,8 @@ def feedback_from_generated(out_dir: Path, tags: str = "truth") -> tuple[pl.Data
 def _model_tags(out_dir: Path) -> pl.DataFrame:
     """The tagging library's labels for every generated text (needs analytics.tagging)."""
     try:
-        from analytics.tagging import tag
-
         from analytics.config import TaggingConfig
+        from analytics.tagging import tag
     except ImportError as exc:  # the tagging library is another engineer's and may not be there yet
         raise typer.BadParameter(f"--tags model needs analytics.tagging ({exc}); use --tags truth") from exc
     texts = pl.read_parquet(Path(out_dir) / "truth" / "feedback_truth.parquet").select(
@@ -179,6 +178,189 @@ def run_evaluation(
     return result
 
 
+# ------------------------------------------------------------------------------------- random scenarios
+# Random scenarios (`--random N`): what a reviewer would inject "into chosen slices and dates" — clearly
+# visible anomalies in real slices: spikes of 3-5x, level shifts of 2-4x, NPS drops of 20-50 points.
+SCENARIO_TOPICS = ("ui", "performance", "stability", "compatibility", "login", "features", "quality", "sizing",
+                   "response_speed", "staff_attitude", "delivery", "damaged_item", "refund_returns",
+                   "too_expensive", "billing_errors", "promotions")
+SCENARIO_CHANNELS = ("zendesk", "export", "appstore", "reddit", "typeform", "qualtrics", "shopify", "ticket",
+                     "social", "return", "survey")
+SCENARIO_SURVEY_CHANNELS = ("survey", "typeform", "qualtrics")
+# An injection is "detectable" when, at its expected size, it is significant at this one-sided p in some
+# window of its duration against the slice's Poisson (counts) or adjusted-Wald (NPS) noise: the family-wise
+# 5% level over the ~50,000 slice x window x day tests of a 90-day run. Below it, no detector can flag the
+# injection without also flagging clean data (+1 item on a product with 0.1 negative items a day).
+DETECTABLE_P = 1e-6
+DETECTABLE_WINDOWS = (1, 2, 3, 7, 14)
+
+
+def random_scenario(seed: int, end: date, days: int = 90, products: int = 60) -> list[str]:
+    """1-3 anomalies (spike / level shift / NPS drop) in distinct random slices, starting 30-84 days in."""
+    import random
+    from datetime import timedelta
+
+    r = random.Random(seed)
+    start = end - timedelta(days=days - 1)
+    out: list[str] = []
+    used: set[tuple[str, str]] = set()
+    for _ in range(r.randint(1, 3)):
+        kind = r.choice(["spike", "spike", "level_shift", "nps_drop"])
+        length: int | None
+        if kind == "nps_drop":
+            slice_type, value, metric = "channel", r.choice(SCENARIO_SURVEY_CHANNELS), "nps"
+            length, magnitude = r.randint(1, 3), float(r.choice([2, 3, 4, 5]))
+        else:
+            metric = r.choice(["negative_feedback", "complaints"])
+            slice_type = r.choice(["topic", "topic", "channel", "product"])
+            value = (r.choice(SCENARIO_TOPICS) if slice_type == "topic" else r.choice(SCENARIO_CHANNELS)
+                     if slice_type == "channel" else f"P{r.randint(1, products):04d}")
+            if kind == "spike":
+                length, magnitude = r.randint(1, 2), float(r.choice([3, 4, 5]))
+            else:
+                length, magnitude = r.choice([None, 14, 21]), float(r.choice([2, 2.5, 3, 4]))
+        if (slice_type, value) in used:
+            continue
+        used.add((slice_type, value))
+        day = start + timedelta(days=r.randint(min(30, days - 1), min(84, days - 1)))
+        out.append(f"{kind}:{metric}:{slice_type}={value}:{day.isoformat()}:{'' if length is None else length}:"
+                   f"{magnitude:g}")
+    return out
+
+
+def detectability(feedback: pl.DataFrame, anomaly: dict[str, Any], rules: an.Rules) -> dict[str, Any]:
+    """How visible an injected anomaly is to an oracle that knows where and when to look: the best one-sided
+    p over the windows of its duration (as generated) against the slice's level over the 8 weeks before it
+    (counts: Poisson on the mean; NPS: adjusted-Wald score test)."""
+    from datetime import timedelta
+
+    from analytics import stats
+
+    slice_type, value = an.canonical_slice(anomaly["slice_type"], anomaly["slice_value"])
+    metric = an.canonical_metric(anomaly["metric"])
+    start, end = date.fromisoformat(anomaly["start_date"]), date.fromisoformat(anomaly["end_date"])
+    length = (end - start).days + 1
+    rows = an.feedback_rows(feedback, rules)
+    column = rules.slices.get(slice_type)
+    in_slice = pl.lit(True) if column is None else pl.col(f"slice:{slice_type}") == value
+    lo = start - timedelta(days=56)
+    history = rows.filter(pl.col("_date").is_between(lo, start - timedelta(days=1)) & in_slice)
+    base_days = max((start - max(lo, rows["_date"].min())).days, 1)
+    num_c, num2_c, den_c = an.flag_columns(metric)
+    best_p, best_w, expected, observed = 1.0, 1, 0.0, 0.0
+    for w in (w for w in DETECTABLE_WINDOWS if w <= length):
+        window = rows.filter(pl.col("_date").is_between(start, start + timedelta(days=w - 1)) & in_slice)
+        x1, x2, n1 = (float(window[c].sum()) for c in (num_c, num2_c, den_c))
+        if metric == "nps":
+            p0, d0, n0 = (float(history[c].sum()) for c in (num_c, num2_c, den_c))
+            p = stats.normal_sf(-stats.nps_drop_z(x1, x2, n1, p0, d0, n0)) if n0 > 0 and n1 > 0 else 1.0
+            exp, obs = (100.0 * (p0 - d0) / n0 if n0 else 0.0), (100.0 * (x1 - x2) / n1 if n1 else 0.0)
+        else:
+            exp, obs = float(history[num_c].sum()) / base_days * w, x1
+            p = float(stats.count_tail_p(x1, max(exp, 1e-6)))
+        if p < best_p:
+            best_p, best_w, expected, observed = p, w, exp, obs
+    return {"expected": round(expected, 2), "observed": round(observed, 2), "window": best_w,
+            "p_value": best_p, "detectable": best_p <= DETECTABLE_P}
+
+
+def _one_random(records: int, seed: int, end_date: date, rules_path: Path, clean: bool,
+                workdir: Path | None) -> dict[str, Any]:
+    anomalies = [] if clean else random_scenario(seed, end_date)
+    data = workdir / f"{'clean' if clean else 'random'}_{records}_{seed}" if workdir else None
+    rules = an.load_rules(rules_path)
+    with tempfile.TemporaryDirectory(prefix="cfm-eval-") as tmp:
+        out_dir = data or Path(tmp)
+        result = run_evaluation(records=records, seed=seed, anomalies=anomalies, end_date=end_date, days=None,
+                                data=out_dir, warehouse=False, rules_path=rules_path)
+        if result["injected"]:
+            feedback, _ = feedback_from_generated(out_dir)
+            truth = injected_anomalies(out_dir)
+            visible = {(an.canonical_metric(a["metric"]), *an.canonical_slice(a["slice_type"], a["slice_value"]),
+                        a["start_date"]): detectability(feedback, a, rules) for a in truth}
+            for row in result["found"] + result["missed"]:
+                row["detectability"] = visible.get(
+                    (row["metric"], row["slice_type"], row["slice_value"], row["start_date"]))
+    result["seed"], result["scenario"] = seed, anomalies
+    return result
+
+
+def run_random(*, records: int, seed: int, count: int, end_date: date, rules_path: Path, clean: bool = False,
+               jobs: int = 1, workdir: Path | None = None) -> dict[str, Any]:
+    """`count` random scenarios (seeds seed..seed+count-1), or clean datasets with `clean`: totals, recall by
+    anomaly kind and slice type (all injections and the detectable ones), alerts per level shift."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    seeds = list(range(seed, seed + count))
+    args = [(records, s, end_date, rules_path, clean, workdir) for s in seeds]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            runs = list(pool.map(_one_random, *zip(*args, strict=True)))
+    else:
+        runs = [_one_random(*a) for a in args]
+    rows = [{**row, "seed": r["seed"], "found": True} for r in runs for row in r["found"]] + [
+        {**row, "seed": r["seed"], "found": False} for r in runs for row in r["missed"]]
+    groups: dict[str, dict[str, int]] = {}
+    for row in rows:
+        visible = bool((row.get("detectability") or {}).get("detectable"))
+        for key in (f"{row['kind']}", f"{row['kind']} / {row['slice_type']}", "all"):
+            g = groups.setdefault(key, {"injected": 0, "found": 0, "detectable": 0, "detectable_found": 0})
+            g["injected"] += 1
+            g["found"] += int(row["found"])
+            g["detectable"] += int(visible)
+            g["detectable_found"] += int(visible and row["found"])
+    events = sum(r["events"] for r in runs)
+    true_positives = sum(r["true_positives"] for r in runs)
+    shifts = [row for row in rows if row["kind"] == "level_shift" and row["found"]]
+    shift_alerts = [
+        sum(1 for r in runs if r["seed"] == row["seed"] for e in r["false_positive_events"]
+            if (e["metric"], e["slice_type"], e["slice_value"]) == (row["metric"], row["slice_type"],
+                                                                    row["slice_value"])) + 1
+        for row in shifts
+    ]
+    return {
+        "records": records, "seeds": [seeds[0], seeds[-1]], "clean": clean, "datasets": len(runs),
+        "injected": len(rows), "alerts": events, "true_positives": true_positives,
+        "false_positives": events - true_positives,
+        "precision": round(true_positives / events, 4) if events else 1.0,
+        "recall": round(sum(r["found"] for r in rows) / len(rows), 4) if rows else 1.0,
+        "groups": {k: groups[k] for k in sorted(groups)},
+        "alerts_per_found_level_shift": round(sum(shift_alerts) / len(shift_alerts), 2) if shift_alerts else None,
+        "clean_datasets_with_alerts": sum(1 for r in runs if r["events"] and not r["injected"]),
+        "runs": runs,
+    }
+
+
+def _print_random(result: dict[str, Any], verbose: bool) -> None:
+    console.print(
+        f"records={result['records']:,} seeds={result['seeds'][0]}..{result['seeds'][1]} "
+        f"datasets={result['datasets']} injected={result['injected']} alerts={result['alerts']} "
+        f"false_positives={result['false_positives']}"
+    )
+    console.print(f"[bold]precision={result['precision']:.3f} recall={result['recall']:.3f}[/bold] "
+                  f"alerts per found level shift={result['alerts_per_found_level_shift']}")
+    table = Table("kind / slice", "injected", "found", "recall", "detectable", "found", "recall")
+    for key, g in result["groups"].items():
+        table.add_row(key, str(g["injected"]), str(g["found"]), f"{g['found'] / g['injected']:.2f}",
+                      str(g["detectable"]), str(g["detectable_found"]),
+                      f"{g['detectable_found'] / g['detectable']:.2f}" if g["detectable"] else "-")
+    if result["groups"]:
+        console.print(table)
+    if not verbose:
+        return
+    for r in result["runs"]:
+        for row in r["missed"]:
+            d = row.get("detectability") or {}
+            console.print(f"  seed {r['seed']} [red]missed[/red] {row['kind']} {row['metric']} "
+                          f"{row['slice_type']}={row['slice_value']} {row['start_date']}..{row['end_date']} "
+                          f"x{row['magnitude']} observed={d.get('observed')} expected={d.get('expected')} "
+                          f"w={d.get('window')} p={d.get('p_value', 1):.1e}")
+        for e in r["false_positive_events"]:
+            console.print(f"  seed {r['seed']} [yellow]false alarm[/yellow] {e['metric']} "
+                          f"{e['slice_type']}={e['slice_value']} {e['first_detected']} {e['rule']} "
+                          f"observed={e['observed']:.1f} expected={e['expected']:.1f} score={e['score']}")
+
+
 @app.command("eval-anomalies")
 def eval_anomalies(
     records: Annotated[int, typer.Option(help="Records to generate.")] = 20_000,
@@ -199,9 +381,27 @@ def eval_anomalies(
     tags: Annotated[
         str, typer.Option(help="truth: the generator's labels; model: analytics.tagging on the texts.")
     ] = "truth",
+    random_count: Annotated[
+        int, typer.Option("--random", help="Run this many random scenarios (seeds --seed, --seed+1, ...) instead.")
+    ] = 0,
+    clean: Annotated[bool, typer.Option(help="With --random: no anomalies; count alerts on clean data.")] = False,
+    jobs: Annotated[int, typer.Option(help="With --random: processes to run scenarios in.")] = 1,
+    verbose: Annotated[bool, typer.Option(help="With --random: list every miss and false alarm.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
 ) -> None:
-    """Generate data with injected anomalies, detect, and report precision, recall and alert counts."""
+    """Generate data with injected anomalies, detect, and report precision, recall and alert counts.
+
+    `--random N`: N random scenarios (1-3 spikes, level shifts or NPS drops each, in random topics, channels
+    and products) and the recall per kind and slice type, of all injections and of the detectable ones."""
+    if random_count:
+        batch = run_random(records=records, seed=seed, count=random_count,
+                           end_date=date.fromisoformat(end_date) if end_date else date(2026, 10, 31),
+                           rules_path=rules, clean=clean, jobs=jobs, workdir=data)
+        if as_json:
+            console.print_json(json.dumps(batch, default=str))
+        else:
+            _print_random(batch, verbose)
+        return
     result = run_evaluation(
         records=records,
         seed=seed,
