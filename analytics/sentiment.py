@@ -40,8 +40,10 @@ import polars as pl
 from analytics import text as tx
 
 NEG_WINDOW = 3  # tokens after a negator that it flips; VADER uses the same window
-W_PRE = 0.5  # weight of the clause before "but" / inside "although" (chosen out of fold, MODEL.md)
-W_POST = 1.5  # weight of the clause after "but"
+# Contrast weights per language: (clause before "but" / inside "although", clause after "but"), chosen
+# out of fold (MODEL.md). Chinese reviews often end on a minor complaint after 不过/只是 while the verdict
+# stays with the first clause, so the Chinese weights are milder.
+CONTRAST: dict[str, tuple[float, float]] = {"en": (0.5, 1.5), "zh": (0.75, 1.25)}
 PREFIX_LEN = tx.PREFIX_LEN
 BATCH_TEXTS = 20_000  # texts per scoring pass: bounds memory (tens of flat arrays per token), stays in cache
 MIN_PARALLEL = 4_000  # from this many texts, batches are scored on SCORING_THREADS threads
@@ -54,6 +56,12 @@ def _pool() -> ThreadPoolExecutor:
         _POOL.append(ThreadPoolExecutor(max_workers=SCORING_THREADS, thread_name_prefix="sentiment"))
     return _POOL[0]
 
+
+# Rule words that keep n-gram features of their own, per language (part of the feature definition: change
+# it and retrain). English negators and modifiers act only through the flip / factor they apply; Chinese
+# ones also keep their character n-grams, because 不/没/太/很 are fused into words (不错, 没用, 太慢, 很好)
+# whose meaning the character n-grams learn directly (+0.4 / +0.5 macro-F1 out of fold, MODEL.md).
+OWN_FEATURES: dict[str, tuple[str, ...]] = {"en": (), "zh": ("modifier", "negator")}
 
 # Rule flags stored with every n-gram key (bit field).
 BOUNDARY, NEG, EXC, BUT, ALT, LEX, QUAD, MOD = 1, 2, 4, 8, 16, 32, 64, 128
@@ -165,7 +173,8 @@ class TokenPass:
     slot where there is no such n-gram); bmask/gmask: the bigram/trigram starting at the token lies inside
     one clause and the token is no clause boundary. Index arrays (into the token arrays): negated_idx
     (inside a negation scope: unigram, bigram and trigram features use their negated variant), blocked_idx
-    (negators and modifiers: no features of their own, not counted for length normalisation), lexoff_idx
+    (negators and modifiers without features of their own, OWN_FEATURES), uncounted_idx (negators and
+    modifiers: not counted for length normalisation), lexoff_idx
     (negated lexicon words: no unigram feature), lex_idx/lexval (signed lexicon valence with flip, modifier
     factor and contrast weight applied), prefix_idx/sp (English prefix feature and its slot),
     contrast_idx/contrast_w (tokens whose contrast weight is not 1).
@@ -179,6 +188,7 @@ class TokenPass:
     gmask: np.ndarray | None
     negated_idx: np.ndarray
     blocked_idx: np.ndarray
+    uncounted_idx: np.ndarray
     lexoff_idx: np.ndarray
     lex_idx: np.ndarray
     lexval: np.ndarray
@@ -196,7 +206,9 @@ class TokenPass:
         blocked[self.blocked_idx] = True
         uon = ~blocked
         uon[self.lexoff_idx] = False
-        out = {"uon": uon, "bon": ~blocked & self.bmask, "counts": ~blocked}
+        counts = np.ones(n, dtype=bool)
+        counts[self.uncounted_idx] = False
+        out = {"uon": uon, "bon": ~blocked & self.bmask, "counts": counts}
         if self.gmask is not None:
             out["ton"] = ~blocked & self.gmask
         if self.prefix_idx is not None:
@@ -260,7 +272,7 @@ def token_pass(
     alt_u = np.flatnonzero((anyf & ALT) != 0)
     starts = boundary | first
     starts[alt_u] = True
-    clause = np.cumsum(starts, dtype=np.int64)
+    clause = np.cumsum(starts, dtype=np.int32)
     bmask = np.zeros(n, dtype=bool)
     bmask[:-1] = ~starts[1:]
     bmask &= ~boundary
@@ -297,7 +309,6 @@ def token_pass(
     second = cand[mod_b != 0] + 1
     second = second[second < n]
     second = second[~first[second]]
-    blocked_idx = np.unique(np.concatenate([neg_src, mod_idx, second]))
     # Lexicon words (n-grams of 1-4 tokens starting at a token).
     lex_c = ((fcu | fcb_in | fcg) & LEX) != 0
     val_c = uni["val"][su[cand]] + np.where(bm, bi["val"][sb[cand]], 0.0)
@@ -315,9 +326,30 @@ def token_pass(
                 lex_c[at] |= (tables[4]["flags"][s4] & LEX) != 0
     lex_idx = cand[lex_c]
     val = val_c[lex_c]
+    # Which negators and modifiers keep n-gram features of their own (OWN_FEATURES). A negator that flips
+    # a lexicon word never does: "没有问题" / "not bad" are decided by the flipped valence, not by what
+    # "没有" meant in the training reviews. Negators and modifiers never count for length normalisation,
+    # so "very good" is not diluted by "very".
+    own = OWN_FEATURES.get(rules.token_lang, ())
+    mods = np.concatenate([mod_idx, second])
+    blocked_parts = [] if "modifier" in own else [mods]
+    if "negator" in own:
+        is_lex = np.zeros(n, dtype=bool)
+        is_lex[lex_idx] = True
+        flips_lex = np.zeros(len(neg_src), dtype=bool)
+        for k in range(1, NEG_WINDOW + 1):
+            j = np.minimum(neg_src + k, n - 1)
+            flips_lex |= (neg_src + k < n) & is_lex[j] & (clause[j] == clause[neg_src])
+        blocked_parts.append(neg_src[flips_lex])
+    else:
+        blocked_parts.append(neg_src)
+    blocked_idx = np.unique(np.concatenate(blocked_parts))
+    uncounted_idx = np.unique(np.concatenate([neg_src, mods]))
     # Contrast weights, computed only over the rows that contain a connective.
     but_idx = cand[((fcu | fcb) & BUT) != 0]
-    contrast_idx, contrast_w = _contrast(pos, first, last, starts, clause, but_idx, alt_u)
+    contrast_idx, contrast_w = _contrast(
+        pos, first, last, starts, clause, but_idx, alt_u, CONTRAST.get(rules.token_lang, (0.5, 1.5))
+    )
     w_lex = np.ones(len(lex_idx))
     if contrast_idx.size and lex_idx.size:
         at = np.searchsorted(contrast_idx, lex_idx)
@@ -364,6 +396,7 @@ def token_pass(
         gmask=gmask,
         negated_idx=negated_idx,
         blocked_idx=blocked_idx,
+        uncounted_idx=uncounted_idx,
         lexoff_idx=lexoff_idx,
         lex_idx=lex_idx,
         lexval=lexval,
@@ -383,9 +416,11 @@ def _contrast(
     clause: np.ndarray,
     but_idx: np.ndarray,
     alt_idx: np.ndarray,
+    weights: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Contrast: with a "but"-type connective, tokens before the last one get W_PRE and tokens after it
-    W_POST; the clause opened by an "although"-type connective gets W_PRE; other texts keep weight 1.
+    """Contrast: with a "but"-type connective, tokens before the last one get w_pre and tokens after it
+    w_post (weights = (w_pre, w_post)); the clause opened by an "although"-type connective gets w_pre;
+    other texts keep weight 1.
 
     Returns the tokens whose weight is not 1 and their weights. Only rows with a connective are looked
     at. R = number of "but" tokens from here to the end of those rows; its value just past a row's last
@@ -411,7 +446,8 @@ def _contrast(
     cl = np.cumsum(st) - 1  # clause number inside the subset (rows start clauses, so ids stay aligned)
     in_alt = is_alt[idx][np.flatnonzero(st)][cl]
     after = r_after - ib - tail
-    w = np.where(in_alt, W_PRE, np.where(head > tail, np.where(after > 0, W_PRE, W_POST), 1.0))
+    w_pre, w_post = weights
+    w = np.where(in_alt, w_pre, np.where(head > tail, np.where(after > 0, w_pre, w_post), 1.0))
     keep = w != 1.0
     return idx[keep], w[keep]
 
@@ -547,9 +583,10 @@ class SentimentModel:
         if two:
             subj = np.zeros(n_texts)
             subj[rows] = sums.imag
-        counts = np.full(n_texts, -1.0)  # -1: no tokens at all (empty text), score 0
+        counts = np.zeros(n_texts)
         counts[rows] = np.diff(np.append(tp.row_starts, len(pos)))
-        counts -= np.bincount(pos[tp.blocked_idx], minlength=n_texts)
+        counts -= np.bincount(pos[tp.uncounted_idx], minlength=n_texts)
+        counts[np.setdiff1d(np.arange(n_texts), rows)] = -1.0  # no tokens at all (empty text): score 0
         return pol, subj, counts
 
     def _score_batch(self, texts: pl.Series) -> np.ndarray:

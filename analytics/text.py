@@ -152,7 +152,7 @@ def tokenize(texts: pl.Series, lang: str, strings: bool = False) -> Tokens:
     df = (
         pl.DataFrame({"t": _normalise_en(texts)})
         .lazy()
-        .select(pos=pl.int_range(pl.len(), dtype=pl.Int64), tok=pl.col("t").str.split(" "))
+        .select(pos=pl.int_range(pl.len(), dtype=pl.Int32), tok=pl.col("t").str.split(" "))
         .explode("tok", keep_nulls=False, empty_as_null=False)
         .filter(tok != "")
         .select(**cols)
@@ -196,7 +196,7 @@ def _code_points(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     lengths = texts.fill_null("").str.len_chars().to_numpy().astype(np.int64)
     joined = texts.fill_null("").str.join("").item() if n else ""
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    return cp, np.repeat(np.arange(n, dtype=np.int64), lengths)
+    return cp, np.repeat(np.arange(n, dtype=np.int32), lengths)
 
 
 def _normalise_zh(expr: pl.Expr) -> pl.Expr:
