@@ -8,6 +8,7 @@ connector knows.
 from __future__ import annotations
 
 import base64
+import bisect
 import io
 import json
 import math
@@ -54,6 +55,27 @@ def token(position: Any) -> str:
 def untoken(text: str) -> Any:
     padded = text + "=" * (-len(text) % 4)
     return json.loads(base64.urlsafe_b64decode(padded.encode()))
+
+
+# Sort keys of the store views the list endpoints page through (module-level: a view is cached per function).
+def _ticket_order(r: dict) -> tuple:
+    return (epoch(r["updated_at"]), r["ticket_id"])
+
+
+def _ticket_number(r: dict) -> tuple:
+    return (int(r["ticket_id"]),)
+
+
+def _response_order(r: dict) -> tuple:
+    return (epoch(r["submitted_at"]), r["response_id"])
+
+
+def _post_order(r: dict) -> tuple:
+    return (epoch(r["created_at"]), r["post_id"])
+
+
+def _return_order(r: dict) -> tuple:
+    return (epoch(r["requested_at"]), r["return_id"])
 
 
 def error(status: int, message: str) -> Reply:
@@ -111,9 +133,7 @@ def zendesk_ticket(row: dict) -> dict:
 
 
 def zendesk_tickets(req: Request) -> Reply:
-    rows = sorted(
-        req.store.rows("tickets", system="zendesk"), key=lambda r: (epoch(r["updated_at"]), r["ticket_id"])
-    )
+    view = req.store.view("tickets", _ticket_order, "ticket_id", system="zendesk")
     per_page = _int(req.query, "per_page", 1000, 1000)
     if "cursor" in req.query:
         try:
@@ -127,8 +147,8 @@ def zendesk_tickets(req: Request) -> Reply:
             return error(400, "start_time must be a unix epoch")
     else:
         return error(400, "start_time or cursor is required")
-    remaining = [r for r in rows if (epoch(r["updated_at"]), r["ticket_id"]) > position]
-    page = remaining[:per_page]
+    start = bisect.bisect_right(view.keys, position)
+    page = view.rows[start : start + per_page]
     last = (epoch(page[-1]["updated_at"]), page[-1]["ticket_id"]) if page else position
     after = token(list(last))
     tickets = [zendesk_ticket(r) for r in page]
@@ -151,7 +171,7 @@ def zendesk_tickets(req: Request) -> Reply:
             "after_url": link,
             "before_cursor": None,
             "before_url": None,
-            "end_of_stream": len(remaining) <= per_page,
+            "end_of_stream": len(view.rows) - start <= per_page,
         },
     )
 
@@ -174,27 +194,32 @@ def zendesk_rating(row: dict) -> dict:
 
 
 def zendesk_ratings(req: Request) -> Reply:
-    rows = [r for r in req.store.rows("tickets", system="zendesk") if r.get("satisfaction")]
-    ratings = sorted((zendesk_rating(r) for r in rows), key=lambda r: r["id"])
+    since = None
     if "start_time" in req.query:
         try:
             since = float(req.query["start_time"])
         except ValueError:
             return error(400, "start_time must be a unix epoch")
-        ratings = [
-            r
-            for r in ratings
-            if epoch(datetime.fromisoformat(r["created_at"].replace("Z", "+00:00"))) >= since
-        ]
     size = _int(req.query, "page[size]", 100, 100)
     after = req.query.get("page[after]")
-    if after:
-        try:
-            last_id = int(untoken(after))
-        except ValueError:
-            return error(400, "invalid page[after]")
-        ratings = [r for r in ratings if r["id"] > last_id]
-    page, has_more = ratings[:size], len(ratings) > size
+    try:
+        last_id = int(untoken(after)) if after else None
+    except ValueError:
+        return error(400, "invalid page[after]")
+    # Ratings are ordered by id (= 50,000,000 + ticket id): walk the tickets from the cursor on.
+    view = req.store.view("tickets", _ticket_number, "ticket_id", system="zendesk")
+    start = bisect.bisect_right(view.keys, (last_id - 50_000_000,)) if last_id is not None else 0
+    page, has_more = [], False
+    for row in view.rows[start:]:
+        if not row.get("satisfaction"):
+            continue
+        rating = zendesk_rating(row)
+        if since is not None and epoch(datetime.fromisoformat(rating["created_at"].replace("Z", "+00:00"))) < since:
+            continue
+        if len(page) == size:
+            has_more = True
+            break
+        page.append(rating)
     after_cursor = token(page[-1]["id"]) if page else None
     params = {k: v for k, v in req.query.items() if k not in ("page[after]",)}
     next_link = None
@@ -285,23 +310,30 @@ def _since(value: str) -> float | None:
 
 
 def typeform_responses(req: Request) -> Reply:
-    rows = sorted(
-        req.store.rows("survey_responses", survey_tool="typeform"),
-        key=lambda r: (epoch(r["submitted_at"]), r["response_id"]),
-        reverse=True,
-    )
-    for name, keep in (("since", lambda t, b: t >= b), ("until", lambda t, b: t <= b)):
+    # Typeform answers newest first; the view is oldest first, so the answer is [low, high) read backwards.
+    view = req.store.view("survey_responses", _response_order, "response_id", survey_tool="typeform")
+    low, high = 0, len(view.rows)
+    for name in ("since", "until"):
         if name in req.query:
             bound = _since(req.query[name])
             if bound is None:
                 return error(400, f"invalid {name}")
-            rows = [r for r in rows if keep(epoch(r["submitted_at"]), bound)]
+            if name == "since":
+                low = bisect.bisect_left(view.keys, bound, key=lambda k: k[0])
+            else:
+                high = bisect.bisect_right(view.keys, bound, key=lambda k: k[0])
     if "before" in req.query or "after" in req.query:
         tok = req.query.get("before") or req.query.get("after")
-        index = next((i for i, r in enumerate(rows) if r["response_id"] == tok), None)
-        rows = [] if index is None else rows[index + 1 :] if "before" in req.query else rows[:index]
+        index = view.position.get(str(tok))
+        if index is None or not low <= index < high:
+            high = low
+        elif "before" in req.query:  # older than the token
+            high = index
+        else:  # newer than the token
+            low = index + 1
     size = _int(req.query, "page_size", 25, 1000)
-    page = [typeform_item(r) for r in rows[:size]]
+    total = max(0, high - low)
+    page = [typeform_item(r) for r in reversed(view.rows[max(low, high - size) : high])]
     bad = {
         "landing_id": "x",
         "token": "x",
@@ -314,7 +346,7 @@ def typeform_responses(req: Request) -> Reply:
         bad["response_id"] = bad["token"] = bad["landing_id"] = f"malformed{_malformed_id(req)}"
         page.remove(bad)
         page.insert(0, bad)  # a token inside the page must stay a real one: keep the last item genuine
-    return Reply(200, {"total_items": len(rows), "page_count": math.ceil(len(rows) / size), "items": page})
+    return Reply(200, {"total_items": total, "page_count": math.ceil(total / size), "items": page})
 
 
 # ---------------------------------------------------------------------------------------------- qualtrics
@@ -450,19 +482,17 @@ def reddit_post(row: dict) -> dict:
 
 
 def reddit_search(req: Request) -> Reply:
-    rows = sorted(
-        req.store.rows("social_posts", platform="reddit"),
-        key=lambda r: (epoch(r["created_at"]), r["post_id"]),
-        reverse=True,
-    )
-    posts = [reddit_post(r) for r in rows]
-    # Relevance order is not modelled: the sandbox answers newest first, as `sort=new` asks.
+    # Relevance order is not modelled: the sandbox answers newest first, as `sort=new` asks. The view is
+    # oldest first, so a page is read backwards from `high` (everything older than the `after` post).
+    view = req.store.view("social_posts", _post_order, "post_id", platform="reddit")
+    high = len(view.rows)
     after = req.query.get("after")
     if after:
-        index = next((i for i, p in enumerate(posts) if p["name"] == after), None)
-        posts = posts[index + 1 :] if index is not None else []
+        index = view.position.get(after.removeprefix("t3_"))
+        high = index if index is not None else 0
     limit = _int(req.query, "limit", 25, 100)
-    page, more = posts[:limit], len(posts) > limit
+    page = [reddit_post(r) for r in reversed(view.rows[max(0, high - limit) : high])]
+    more = high > limit
     next_after = page[-1]["name"] if page and more else None
     children = [{"kind": "t3", "data": p} for p in page]
     bad = {
@@ -518,12 +548,9 @@ def appstore_review(row: dict, base: str) -> dict:
 
 def appstore_reviews(req: Request, app_id: str) -> Reply:
     descending = req.query.get("sort", "-createdDate") != "createdDate"
-    rows = sorted(
-        req.store.rows("social_posts", platform="appstore"),
-        key=lambda r: (epoch(r["created_at"]), r["post_id"]),
-        reverse=descending,
-    )
-    total = len(rows)
+    view = req.store.view("social_posts", _post_order, "post_id", platform="appstore")
+    total = len(view.rows)
+    low, high = 0, total  # the answer is view.rows[low:high], read backwards when descending
     if "cursor" in req.query:
         try:
             position = tuple(untoken(req.query["cursor"]))
@@ -542,14 +569,15 @@ def appstore_reviews(req: Request, app_id: str) -> Reply:
                 },
             )
         if descending:
-            rows = [r for r in rows if (epoch(r["created_at"]), r["post_id"]) < position]
+            high = bisect.bisect_left(view.keys, position)
         else:
-            rows = [r for r in rows if (epoch(r["created_at"]), r["post_id"]) > position]
+            low = bisect.bisect_right(view.keys, position)
     limit = _int(req.query, "limit", 50, 200)
-    page = rows[:limit]
+    page = list(reversed(view.rows[max(low, high - limit) : high])) if descending else view.rows[low : low + limit]
+    remaining = high - low
     self_link = f"{req.base}/v1/apps/{app_id}/customerReviews?" + urlencode(req.query)
     links = {"self": self_link}
-    if len(rows) > limit:
+    if remaining > limit:
         last = page[-1]
         params = {**req.query, "cursor": token([epoch(last["created_at"]), last["post_id"]])}
         links["next"] = f"{req.base}/v1/apps/{app_id}/customerReviews?" + urlencode(params)
@@ -651,13 +679,10 @@ def shopify_graphql(req: Request) -> Reply:
     root = m.group(1) if m else None
     first = max(1, min(int(variables.get("first") or 50), 250))
     after = variables.get("after")
-    rows = req.store.rows("returns", system="shopify")
     if root == "returns" and req.state.get("shopify_root_returns", True):
-        ordered = sorted(rows, key=lambda r: (epoch(r["requested_at"]), r["return_id"]))
-        position = tuple(untoken(after)) if after else None
-        if position:
-            ordered = [r for r in ordered if (epoch(r["requested_at"]), r["return_id"]) > tuple(position)]
-        page = ordered[:first]
+        view = req.store.view("returns", _return_order, "return_id", system="shopify")
+        start = bisect.bisect_right(view.keys, tuple(untoken(after))) if after else 0
+        page = view.rows[start : start + first]
         nodes = [shopify_return(r, with_order=True) for r in page]
         end = token([epoch(page[-1]["requested_at"]), page[-1]["return_id"]]) if page else after
         bad = {"id": "x", "status": "OPEN", "createdAt": "not-a-date", "returnLineItems": {"nodes": []}}
@@ -666,7 +691,7 @@ def shopify_graphql(req: Request) -> Reply:
             bad["id"] = _gid("Return", f"malformed{_malformed_id(req)}")
         connection = {
             "pageInfo": {
-                "hasNextPage": len(ordered) > first,
+                "hasNextPage": len(view.rows) - start > first,
                 "endCursor": end,
                 "hasPreviousPage": bool(after),
                 "startCursor": None,
@@ -676,7 +701,7 @@ def shopify_graphql(req: Request) -> Reply:
         return Reply(200, {"data": {"returns": connection}, "extensions": _cost()})
     if root == "orders":
         orders: dict[str, list[dict]] = {}
-        for r in rows:
+        for r in req.store.rows("returns", system="shopify"):
             orders.setdefault(r["order_id"], []).append(r)
         entries = sorted(
             ((epoch(max(x["_updated_at"] for x in rs)), oid, rs) for oid, rs in orders.items()),

@@ -113,7 +113,11 @@ def test_persistent_500_fails_after_bounded_attempts(sandbox: SandboxServer, nam
 
 
 @pytest.mark.parametrize("name", API_SOURCES)
-def test_crash_mid_run_resumes_without_loss_or_duplicates(sandbox: SandboxServer, name: str) -> None:
+def test_crash_mid_run_resumes_without_loss_or_duplicates(
+    sandbox: SandboxServer, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CFM_LANDING_BATCH_RECORDS", "1")  # every page its own transaction: crash after the first
+
     def crash(number, page, landed_page):
         if number == 1:
             raise RuntimeError("worker killed after page 1")
@@ -128,6 +132,24 @@ def test_crash_mid_run_resumes_without_loss_or_duplicates(sandbox: SandboxServer
     assert ids == expected and rows == len(expected)
     if name != "qualtrics_responses":  # an export restarts from its token; the merge absorbs the overlap
         assert resumed.result.fetched < len(expected)
+
+
+@pytest.mark.parametrize("name", ["zendesk_tickets", "shopify_returns"])
+def test_small_pages_land_in_batches_with_the_last_cursor(
+    sandbox: SandboxServer, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CFM_LANDING_BATCH_RECORDS", "25")  # pages of 10: three pages per transaction
+    batches: list[int] = []
+    with connect() as con:
+        result = pull(name, con, on_page=lambda number, page, landed_batch: batches.append(landed_batch.fetched))
+        ids, rows = landed(con, name)
+        saved = con.execute(
+            "select cursor from raw._cursors where source = ? and entity = ?",
+            [SOURCES[name].spec.source, SOURCES[name].spec.entity],
+        ).fetchone()[0]
+    assert ids == served(sandbox, name) and rows == len(ids)
+    assert len(batches) == -(-result.pages // 3) and all(n >= 25 for n in batches[:-1])
+    assert saved == result.cursor
 
 
 @pytest.mark.parametrize("name", API_SOURCES)
