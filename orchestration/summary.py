@@ -76,11 +76,14 @@ EXAMPLE_QUERY = (
 def render(summary: WarehouseSummary) -> str:
     lines = [f"Warehouse: {summary.warehouse}", "Rows per layer:"]
     for layer in LAYERS:
-        if layer in summary.rows_per_layer:
+        if layer in summary.rows_per_layer and layer != "audit":
             lines.append(
                 f"  {layer:<13}{summary.rows_per_layer[layer]:>12,} rows in {summary.tables_per_layer[layer]} tables"
             )
     lines.append(f"  quarantined  {summary.quarantined:>12,} rows (raw.quarantine)")
+    if "audit" in summary.rows_per_layer:
+        # A log, not data: it grows by a row per validated table and publication on every run.
+        lines.append(f"Run history (audit): {summary.rows_per_layer['audit']:,} rows of validations and publications")
     if summary.window_end:
         nps = f"{summary.nps:+.1f}" if summary.nps is not None else "n/a"
         csat = f"{summary.csat:.1f}%" if summary.csat is not None else "n/a"
