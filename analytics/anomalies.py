@@ -73,7 +73,7 @@ MIN_OUTSIDE_ITEMS = 5.0
 # ... unless e's items outside the primaries' slices (at least this share of its expectation) fire alone.
 OUTSIDE_SHARE = 0.25
 # Another metric of the same slice that moved this far the bad way in an event's window is named with it.
-SIBLING_Z = 3.0
+SIBLING_Z = 2.5
 
 # Names other tools (the generator's truth file, a user's YAML) use for our metrics and slice types.
 METRIC_ALIASES = {
@@ -1282,9 +1282,17 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
             # The primary's lift is measured OUTSIDE e's slice: a category whose only rise is e's own
             # (a topic inside it) is not the cause of e. With too little outside (e contains the primary,
             # or the same slice seen through another metric) all of the overlap's excess is the primary's.
+            # Nor when p cuts across e (a topic and a channel) and nothing of p is elevated outside e: the same
+            # extra items seen through two slices (a delivery spike that all came in through zendesk). A slice
+            # that contains e (its category) with nothing elevated outside e is e's rise seen from above.
             p_window = float(everything.filter(on_days & member & ~in_slice).height)
             p_expected = float(all_history.filter(member & ~in_slice).height) * overlap_days / history_days
-            lift = p_window / p_expected if p_expected >= MIN_OUTSIDE_ITEMS else math.inf
+            across = everything.filter(in_slice & ~_slice_expr(p.slice_type, p.slice_value)).height > 0
+            if p_expected < MIN_OUTSIDE_ITEMS or (
+                    across and (p_window - p_expected) / math.sqrt(p_expected) < NO_EVIDENCE_Z):
+                lift = math.inf
+            else:
+                lift = p_window / p_expected
         if spec.kind in (COUNT, RATE):
             o_int = float(p_window_rows.filter(member)[num_c].sum())
             base_all = float(history[num_c].sum())

@@ -231,7 +231,8 @@ def random_scenario(seed: int, end: date, days: int = 90, products: int = 60) ->
 def detectability(feedback: pl.DataFrame, anomaly: dict[str, Any], rules: an.Rules) -> dict[str, Any]:
     """How visible an injected anomaly is to an oracle that knows where and when to look: the best one-sided
     p over the windows of its duration (as generated) against the slice's level over the 8 weeks before it
-    (counts: Poisson on the mean; NPS: adjusted-Wald score test)."""
+    (counts: exact two-Poisson-rate test; NPS: adjusted-Wald score test, both with the baseline's own
+    sampling error)."""
     from datetime import timedelta
 
     from analytics import stats
@@ -256,18 +257,38 @@ def detectability(feedback: pl.DataFrame, anomaly: dict[str, Any], rules: an.Rul
             p = stats.normal_sf(-stats.nps_drop_z(x1, x2, n1, p0, d0, n0)) if n0 > 0 and n1 > 0 else 1.0
             exp, obs = (100.0 * (p0 - d0) / n0 if n0 else 0.0), (100.0 * (x1 - x2) / n1 if n1 else 0.0)
         else:
-            exp, obs = float(history[num_c].sum()) / base_days * w, x1
-            p = float(stats.count_tail_p(x1, max(exp, 1e-6)))
+            x0 = float(history[num_c].sum())
+            exp, obs = x0 / base_days * w, x1
+            # The exact test of two Poisson rates: the window against the weeks before it, so a slice with
+            # 10 items in 8 weeks is judged with its baseline's own uncertainty, as a detector must.
+            p = float(stats.poisson_rate_test(x1, w, x0, base_days, "greater").p_value)
         if p < best_p:
             best_p, best_w, expected, observed = p, w, exp, obs
     return {"expected": round(expected, 2), "observed": round(observed, 2), "window": best_w,
             "p_value": best_p, "detectable": best_p <= DETECTABLE_P}
 
 
-def _one_random(records: int, seed: int, end_date: date, rules_path: Path, clean: bool,
+# Named scenarios (`--random N --named`): the hand-written cases, on each of N seeds.
+NAMED_SCENARIOS: dict[str, list[str]] = {
+    "spike_topic": ["spike:negative_feedback:topic=delivery:2026-10-01:1:4"],
+    "shift_zendesk": ["level_shift:complaints:channel=zendesk:2026-10-10"],
+    "nps_survey": ["nps_drop:nps:channel=survey:2026-10-05:1:4"],
+    "mix": ["spike:negative_feedback:topic=login:2026-09-20:1:4",
+            "level_shift:negative_feedback:topic=billing_errors:2026-10-05:20:2.5",
+            "nps_drop:nps:channel=typeform:2026-10-20:2:3", "spike:complaints:channel=ticket:2026-09-05:2:3"],
+    "mix2": ["spike:complaints:topic=refund_returns:2026-09-12:1:3",
+             "level_shift:complaints:topic=service:2026-10-01:-:2",
+             "nps_drop:nps:channel=qualtrics:2026-09-25:1:5", "spike:negative_feedback:channel=appstore:2026-10-15:1:4",
+             "level_shift:negative_feedback:product=P0042:2026-10-10:-:4"],
+}
+
+
+def _one_random(records: int, seed: int, end_date: date, rules_path: Path, scenario: str,
                 workdir: Path | None) -> dict[str, Any]:
-    anomalies = [] if clean else random_scenario(seed, end_date)
-    data = workdir / f"{'clean' if clean else 'random'}_{records}_{seed}" if workdir else None
+    """One dataset: `scenario` is "random" (random_scenario of the seed), "clean" or a NAMED_SCENARIOS key."""
+    anomalies = (random_scenario(seed, end_date) if scenario == "random" else [] if scenario == "clean"
+                 else NAMED_SCENARIOS[scenario])
+    data = workdir / f"{scenario}_{records}_{seed}" if workdir else None
     rules = an.load_rules(rules_path)
     with tempfile.TemporaryDirectory(prefix="cfm-eval-") as tmp:
         out_dir = data or Path(tmp)
@@ -281,25 +302,29 @@ def _one_random(records: int, seed: int, end_date: date, rules_path: Path, clean
             for row in result["found"] + result["missed"]:
                 row["detectability"] = visible.get(
                     (row["metric"], row["slice_type"], row["slice_value"], row["start_date"]))
-    result["seed"], result["scenario"] = seed, anomalies
+    result["seed"], result["scenario"], result["scenario_name"] = seed, anomalies, scenario
     return result
 
 
 def run_random(*, records: int, seed: int, count: int, end_date: date, rules_path: Path, clean: bool = False,
-               jobs: int = 1, workdir: Path | None = None) -> dict[str, Any]:
-    """`count` random scenarios (seeds seed..seed+count-1), or clean datasets with `clean`: totals, recall by
-    anomaly kind and slice type (all injections and the detectable ones), alerts per level shift."""
+               named: bool = False, jobs: int = 1, workdir: Path | None = None) -> dict[str, Any]:
+    """`count` random scenarios (seeds seed..seed+count-1), clean datasets with `clean`, or every named
+    scenario on each seed with `named`: totals, recall by anomaly kind and slice type (all injections and the
+    detectable ones), alerts per level shift."""
     from concurrent.futures import ProcessPoolExecutor
 
     seeds = list(range(seed, seed + count))
-    args = [(records, s, end_date, rules_path, clean, workdir) for s in seeds]
+    scenarios = list(NAMED_SCENARIOS) if named else ["clean" if clean else "random"]
+    args = [(records, s, end_date, rules_path, name, workdir) for s in seeds for name in scenarios]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             runs = list(pool.map(_one_random, *zip(*args, strict=True)))
     else:
         runs = [_one_random(*a) for a in args]
-    rows = [{**row, "seed": r["seed"], "found": True} for r in runs for row in r["found"]] + [
-        {**row, "seed": r["seed"], "found": False} for r in runs for row in r["missed"]]
+    for i, r in enumerate(runs):
+        r["run"] = i
+    rows = [{**row, "run": r["run"], "found": True} for r in runs for row in r["found"]] + [
+        {**row, "run": r["run"], "found": False} for r in runs for row in r["missed"]]
     groups: dict[str, dict[str, int]] = {}
     for row in rows:
         visible = bool((row.get("detectability") or {}).get("detectable"))
@@ -313,7 +338,7 @@ def run_random(*, records: int, seed: int, count: int, end_date: date, rules_pat
     true_positives = sum(r["true_positives"] for r in runs)
     shifts = [row for row in rows if row["kind"] == "level_shift" and row["found"]]
     shift_alerts = [
-        sum(1 for r in runs if r["seed"] == row["seed"] for e in r["false_positive_events"]
+        sum(1 for e in runs[row["run"]]["false_positive_events"]
             if (e["metric"], e["slice_type"], e["slice_value"]) == (row["metric"], row["slice_type"],
                                                                     row["slice_value"])) + 1
         for row in shifts
@@ -327,6 +352,7 @@ def run_random(*, records: int, seed: int, count: int, end_date: date, rules_pat
         "groups": {k: groups[k] for k in sorted(groups)},
         "alerts_per_found_level_shift": round(sum(shift_alerts) / len(shift_alerts), 2) if shift_alerts else None,
         "clean_datasets_with_alerts": sum(1 for r in runs if r["events"] and not r["injected"]),
+        "scenarios": scenarios,
         "runs": runs,
     }
 
@@ -349,14 +375,15 @@ def _print_random(result: dict[str, Any], verbose: bool) -> None:
     if not verbose:
         return
     for r in result["runs"]:
+        name = "" if r["scenario_name"] in ("random", "clean") else f" {r['scenario_name']}"
         for row in r["missed"]:
             d = row.get("detectability") or {}
-            console.print(f"  seed {r['seed']} [red]missed[/red] {row['kind']} {row['metric']} "
+            console.print(f"  seed {r['seed']}{name} [red]missed[/red] {row['kind']} {row['metric']} "
                           f"{row['slice_type']}={row['slice_value']} {row['start_date']}..{row['end_date']} "
                           f"x{row['magnitude']} observed={d.get('observed')} expected={d.get('expected')} "
                           f"w={d.get('window')} p={d.get('p_value', 1):.1e}")
         for e in r["false_positive_events"]:
-            console.print(f"  seed {r['seed']} [yellow]false alarm[/yellow] {e['metric']} "
+            console.print(f"  seed {r['seed']}{name} [yellow]false alarm[/yellow] {e['metric']} "
                           f"{e['slice_type']}={e['slice_value']} {e['first_detected']} {e['rule']} "
                           f"observed={e['observed']:.1f} expected={e['expected']:.1f} score={e['score']}")
 
@@ -385,6 +412,9 @@ def eval_anomalies(
         int, typer.Option("--random", help="Run this many random scenarios (seeds --seed, --seed+1, ...) instead.")
     ] = 0,
     clean: Annotated[bool, typer.Option(help="With --random: no anomalies; count alerts on clean data.")] = False,
+    named: Annotated[
+        bool, typer.Option(help="With --random N: the named scenarios (spike_topic, mix, ...) on each of N seeds.")
+    ] = False,
     jobs: Annotated[int, typer.Option(help="With --random: processes to run scenarios in.")] = 1,
     verbose: Annotated[bool, typer.Option(help="With --random: list every miss and false alarm.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
@@ -396,7 +426,7 @@ def eval_anomalies(
     if random_count:
         batch = run_random(records=records, seed=seed, count=random_count,
                            end_date=date.fromisoformat(end_date) if end_date else date(2026, 10, 31),
-                           rules_path=rules, clean=clean, jobs=jobs, workdir=data)
+                           rules_path=rules, clean=clean, named=named, jobs=jobs, workdir=data)
         if as_json:
             console.print_json(json.dumps(batch, default=str))
         else:
