@@ -1,6 +1,7 @@
 """PII masking for every text column analysts see: emails, phone numbers, payment-card numbers.
 
-Vectorised: each kind is one Rust-regex `replace_all` over the whole column; card candidates are checked
+Vectorised: each kind is one Rust-regex `replace_all` over the texts that can hold any of them (an "@" or
+three digits, found with one cheap scan; the rest are returned as they are); card candidates are checked
 with the Luhn algorithm as Polars list arithmetic on the distinct candidates only, so a 16-digit order
 number that is not a valid card survives. Order matters: emails first (they may contain digits), then
 international phones ("+"), then cards (so a long digit run is not half-masked as
@@ -52,8 +53,22 @@ def _luhn_valid(digits: pl.Expr) -> pl.Expr:
     return doubled.list.sum() % 10 == 0
 
 
+# Every pattern needs an "@" (emails) or at least three digits (the shortest phone match, "+" and 1 + 2
+# digits): texts with neither are returned untouched without running any pattern over them.
+_MAYBE_PII_RE = r"@|\d\D*\d\D*\d"
+
+
 def _mask_series(s: pl.Series) -> pl.Series:
     text = s.cast(pl.String)
+    idx = text.str.contains(_MAYBE_PII_RE).arg_true()
+    if len(idx) == 0:
+        return text.rename(s.name)
+    if len(idx) == len(text):
+        return _mask_candidates(text).rename(s.name)
+    return text.scatter(idx, _mask_candidates(text.gather(idx))).rename(s.name)
+
+
+def _mask_candidates(text: pl.Series) -> pl.Series:
     # International numbers start with "+": mask them before cards, whose 13-19 digit pattern would
     # otherwise swallow "+86 138 1234 5678".
     out = (
@@ -83,7 +98,7 @@ def _mask_series(s: pl.Series) -> pl.Series:
     expr = pl.col("t").str.replace_all(CARD_GROUPED_RE, CARD_TOKEN)
     for pattern in PHONE_RES[1:]:
         expr = expr.str.replace_all(pattern, PHONE_TOKEN)
-    return frame.select(expr).to_series().rename(s.name)
+    return frame.select(expr).to_series()
 
 
 def mask_pii(text: pl.Expr | pl.Series) -> pl.Expr | pl.Series:

@@ -8,6 +8,7 @@ the sentiment model (its features are tokens): change it and retrain with `cfm t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -43,24 +44,62 @@ def detect_language(expr: pl.Expr) -> pl.Expr:
     """'zh' when Han characters make up at least 30% of letters, 'en' for English-looking Latin text, else
     'other' (Japanese kana, Korean, other Latin-script languages, emoji-only or empty text).
 
-    Function-word counts separate English from other Latin-script languages without a model.
+    Function-word counts separate English from other Latin-script languages without a model. The whole
+    column is handled at once by language_codes() (map_batches).
     """
-    text = expr.fill_null("")
-    han = text.str.count_matches(r"\p{Han}")
-    latin = text.str.count_matches(r"[A-Za-z]")
-    lowered = text.str.to_lowercase()
-    en_hits = lowered.str.count_matches(_EN_FUNCTION)
-    other_hits = lowered.str.count_matches(_OTHER_FUNCTION)
-    cjk_other = text.str.contains(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
-    return (
-        pl.when(cjk_other)
-        .then(pl.lit("other"))
-        .when((han > 0) & (han * 10 >= (han + latin) * 3))
-        .then(pl.lit("zh"))
-        .when((latin > 0) & (en_hits >= other_hits))
-        .then(pl.lit("en"))
-        .otherwise(pl.lit("other"))
+    return expr.map_batches(language_codes, return_dtype=pl.String)
+
+
+# Character classes of every code point below 0x40000 (planes 0-3 hold every Han, kana and Hangul
+# character), read once from the regex engine's own Unicode tables so counting by table gives exactly
+# what the regexes \p{Han} and [\p{Hiragana}\p{Katakana}\p{Hangul}] would.
+_HAN, _KANA_HANGUL, _ASCII_LETTER = 1, 2, 4
+_CLASS_LIMIT = 0x40000
+
+
+@lru_cache(maxsize=1)
+def _char_classes() -> np.ndarray:
+    cp = np.arange(_CLASS_LIMIT, dtype=np.uint32)
+    cp[(cp >= 0xD800) & (cp < 0xE000)] = 0x20  # surrogates are no characters
+    chars = pl.Series(list(cp.tobytes().decode("utf-32-le")), dtype=pl.String)
+    flags = pl.DataFrame({"c": chars}).select(
+        han=pl.col("c").str.contains(r"\p{Han}"),
+        kana=pl.col("c").str.contains(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]"),
+        latin=pl.col("c").str.contains(r"^[A-Za-z]$"),
     )
+    return (
+        flags["han"].to_numpy().astype(np.uint8) * _HAN
+        | flags["kana"].to_numpy().astype(np.uint8) * _KANA_HANGUL
+        | flags["latin"].to_numpy().astype(np.uint8) * _ASCII_LETTER
+    )
+
+
+def language_codes(texts: pl.Series) -> pl.Series:
+    """detect_language() of a Series: en / zh / other per text (null text: 'other').
+
+    Han, Latin and kana/Hangul characters are counted from the code points with one table lookup and a
+    bincount per class; the two function-word regexes run only on the texts the counts leave undecided
+    (Latin letters, no kana/Hangul, not Chinese by share), and on those texts only.
+    """
+    n = len(texts)
+    cp, pos = _code_points(texts)
+    cls = _char_classes()[np.minimum(cp, _CLASS_LIMIT - 1)]  # 0x3FFFF is a noncharacter: class 0
+    han = np.bincount(pos[(cls & _HAN) != 0], minlength=n)
+    latin = np.bincount(pos[(cls & _ASCII_LETTER) != 0], minlength=n)
+    kana = np.bincount(pos[(cls & _KANA_HANGUL) != 0], minlength=n) > 0
+    zh = ~kana & (han > 0) & (han * 10 >= (han + latin) * 3)
+    code = zh.astype(np.uint8)  # 0 other, 1 zh, 2 en
+    latin_text = np.flatnonzero(~kana & ~zh & (latin > 0))
+    if latin_text.size:
+        # English unless other-language function words outnumber English ones: count those first, and
+        # English ones only where there are any.
+        lowered = texts.cast(pl.String).gather(latin_text).str.to_lowercase()
+        other = lowered.str.count_matches(_OTHER_FUNCTION).to_numpy()
+        contested = np.flatnonzero(other > 0)
+        en = np.ones(len(latin_text), dtype=bool)
+        en[contested] = lowered.gather(contested).str.count_matches(_EN_FUNCTION).to_numpy() >= other[contested]
+        code[latin_text[en]] = 2
+    return pl.Series(texts.name, ["other", "zh", "en"], dtype=pl.String).gather(code)
 
 
 def normalise(expr: pl.Expr, lang: str) -> pl.Expr:
