@@ -55,6 +55,9 @@ CONTINUE_Z = 2.0
 CONTINUE_RATIO = 1.2
 # A one-day count spike this many times past an open event's own ratio starts a new event.
 SURGE_RATIO = 2.0
+# ... and in explanation, when it began at least this many days after the earlier anomaly was detected (the
+# second day of a two-day spike landing heavier on one topic is the same spike).
+SURGE_GAP_DAYS = 2
 # The onset of a count event is the first day of its window that is unusual on its own (p < 0.1).
 ONSET_P = 0.1
 ONSET_Z = 1.2816  # the same for scores: one-sided p < 0.1 on the day's answers
@@ -429,6 +432,7 @@ class _Event:
     dates: list[date] = field(default_factory=list, repr=False)  # the scan's calendar (index -> day)
     # Events this one took the name of (the same items, a preferred name): they still explain others.
     absorbed: list[_Event] = field(default_factory=list, repr=False)
+    follows: bool = False  # opened by a surge on top of an open event of its own series
 
 
 class _Pool:
@@ -622,6 +626,7 @@ class _SeriesScan:
             # week-long rise in the same channel), not a continuation of the old one.
             event.closed, event.close_reason = True, "superseded"
             self._open(t, hit, onset=t)
+            self.event.follows = True
         elif event is not None and not event.closed:
             if hit is not None or self._still_elevated(t, event):
                 event.last = t
@@ -1273,7 +1278,7 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
         if _began_elsewhere(e, p, rows, in_slice, claimed, o_lo, o_hi, history_lo, history_hi, cfg):
             continue
         member = own_member & ~claimed
-        claimed = claimed | own_member
+        unclaimed, claimed = claimed, claimed | own_member
         p_window_rows = window.filter(on_days)
         if adds_items:
             # A count anomaly scales its slice's items up by about its lift: of e's items that are also the
@@ -1293,6 +1298,15 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
                 lift = math.inf
             else:
                 lift = p_window / p_expected
+                # A count spike SURGE_RATIO times past what an earlier, still running anomaly lifts items by is
+                # its own incident (an appstore spike at 5.6x during a week-old 2x service shift), as a surge
+                # on top of an open event is in the scan; unless its series was already part of that anomaly
+                # (the scan split a topic's rise during a channel shift at a surge).
+                if (spec.kind == COUNT and not e.follows
+                        and (dates[e.onset] - dates[p.detected]).days >= SURGE_GAP_DAYS and e.hit.expected > 0
+                        and e.hit.observed / e.hit.expected >= SURGE_RATIO * max(lift, 1.0)):
+                    claimed = unclaimed
+                    continue
         if spec.kind in (COUNT, RATE):
             o_int = float(p_window_rows.filter(member)[num_c].sum())
             base_all = float(history[num_c].sum())
