@@ -5,8 +5,8 @@ leftmost-first semantics over patterns sorted longest first): the dictionary is 
 every seed keyword and lexicon term, so domain words ("加载慢", "退款") stay whole. jieba itself runs one
 Python call per text (~3k texts/s here), far too slow for the 1M-row budget; this runs in Rust on all rows.
 
-Keywords (at most 5, best first): matched topic keywords (heaviest first), then sentiment-lexicon words,
-then other content words in text order.
+Keywords (at most 5, best first): matched topic keywords (heaviest first, equal weights in text order),
+then sentiment-lexicon words, then other content words in text order.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 MAX_KEYWORDS = 5
+KEY_SEED = 20240601
 JIEBA_MIN_FREQ = 500  # ~9.5k common words of 2-4 characters: enough for keywords, cheap to match
 
 EN_STOPWORDS = frozenset(
@@ -327,36 +330,75 @@ def extract_keywords(
     lexicon_terms: pl.Series,
     zh_vocab: pl.Series,
 ) -> pl.DataFrame:
-    """(row, keywords) for texts (row, text, language, mtext); topic_hits (row, pattern, weight)."""
-    from_topics = topic_hits.select(
-        "row", kw=pl.col("pattern").str.strip_chars(), rank=pl.lit(0), pos=-pl.col("weight")
+    """(row, keywords) for texts (row, text, language, mtext); topic_hits (row, pattern, weight) in the
+    order the patterns matched in each text.
+
+    Candidates in order of preference: a row's matched topic keywords (heaviest first; equal weights in
+    the order they matched, i.e. where they end in the text), its lexicon words, its other words (both in
+    text order). Ordering is one stable argsort on row * 3 + rank (topic hits are put in weight order
+    first; words already are in text order), and "each word once per row" compares u64 keys of the words
+    (see _first_in_row), so no string is sorted or compared.
+    """
+    from_topics = topic_hits.sort("row", "weight", descending=[False, True], maintain_order=True).select(
+        "row", kw=pl.col("pattern").str.strip_chars()
     )
     en = (
         texts.filter(pl.col("language") != "zh")
         .select("row", kw=pl.col("mtext").str.split(" "))
-        .with_columns(pos=pl.int_ranges(0, pl.col("kw").list.len()))
-        .explode(["kw", "pos"], keep_nulls=False, empty_as_null=False)
-        .filter(pl.col("kw").str.contains(r"^[a-z][a-z']{2,}$"), ~pl.col("kw").is_in(list(EN_STOPWORDS)))
+        .explode("kw", keep_nulls=False, empty_as_null=False)
+        .filter(pl.col("kw").str.len_bytes() >= 3)  # cheap first: most words go here or as stopwords
+        .filter(~pl.col("kw").is_in(list(EN_STOPWORDS)))
+        .filter(pl.col("kw").str.contains(r"^[a-z][a-z']{2,}$"))
     )
     zh = (
         texts.filter(pl.col("language") == "zh")
         .select("row", kw=segment_zh(pl.col("text"), zh_vocab))
-        .with_columns(pos=pl.int_ranges(0, pl.col("kw").list.len()))
-        .explode(["kw", "pos"], keep_nulls=False, empty_as_null=False)
+        .explode("kw", keep_nulls=False, empty_as_null=False)
         .filter(~pl.col("kw").is_in(list(ZH_STOPWORDS)))
     )
-    words = pl.concat([en, zh]).select(
-        "row",
-        "kw",
-        rank=pl.when(pl.col("kw").is_in(lexicon_terms.implode())).then(pl.lit(1)).otherwise(pl.lit(2)),
-        pos=pl.col("pos").cast(pl.Float64),
+    cand = pl.concat([from_topics, en, zh]).select(
+        "row", "kw", h=pl.col("kw").hash(KEY_SEED), lex=pl.col("kw").is_in(lexicon_terms.implode())
     )
-    return (
-        pl.concat(
-            [from_topics.with_columns(pl.col("rank").cast(pl.Int32)), words.with_columns(pl.col("rank").cast(pl.Int32))]
-        )
-        .sort("row", "rank", "pos")
-        .unique(["row", "kw"], keep="first", maintain_order=True)
-        .group_by("row", maintain_order=True)
-        .agg(keywords=pl.col("kw").head(MAX_KEYWORDS))
-    )
+    row = cand["row"].to_numpy().astype(np.int64)
+    rank = np.where(cand["lex"].to_numpy(), 1, 2)
+    rank[: from_topics.height] = 0
+    order = np.argsort(row * 3 + rank, kind="stable")
+    row = row[order]
+    with np.errstate(over="ignore"):
+        pair = cand["h"].to_numpy()[order] * np.uint64(1_000_003) + row.astype(np.uint64)
+    keep = order[_first_in_row(row, pair)]
+    row = cand["row"].to_numpy()[keep]
+    # Position inside the row (rows are contiguous after the sort): at most MAX_KEYWORDS per row.
+    top = keep[_index_in_row(row) < MAX_KEYWORDS]
+    kw = cand["kw"].gather(top)
+    rows, counts = np.unique(cand["row"].to_numpy()[top], return_counts=True)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), kw.to_arrow())
+    return pl.DataFrame({"row": pl.Series(rows, dtype=pl.UInt32), "keywords": pl.from_arrow(lists)})
+
+
+def _index_in_row(row: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... inside every run of equal values of row (rows contiguous)."""
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    at = np.arange(len(row))
+    return at - np.maximum.accumulate(np.where(first, at, 0))
+
+
+_WINDOW = 8
+
+
+def _first_in_row(row: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """True at the first occurrence of each key inside its row (rows contiguous). The first _WINDOW
+    entries of a row are compared with their predecessors directly (most rows are that short); only rows
+    longer than that go through a hash-based first-distinct pass."""
+    idx = _index_in_row(row)
+    first = np.ones(len(row), dtype=bool)
+    for j in range(1, _WINDOW):
+        at = np.flatnonzero(idx >= j)
+        first[at[key[at] == key[at - j]]] = False
+    long_rows = np.flatnonzero(idx == _WINDOW)
+    if long_rows.size:
+        members = np.flatnonzero(np.isin(row, row[long_rows]))
+        first[members] = pl.Series(key[members]).is_first_distinct().to_numpy()
+    return first

@@ -83,7 +83,9 @@ def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None =
     masked = texts.with_columns(text=mask_pii(pl.col("text")))
     mtext = masked.select("row", mtext=match_text(pl.col("text")))
     patterns = _cached_patterns(cfg)
-    hits = match_patterns(mtext, patterns["pattern"].unique().sort()).join(patterns, on="pattern")
+    hits = match_patterns(mtext, patterns["pattern"].unique().sort()).join(
+        patterns, on="pattern", maintain_order="left"
+    )
     topics = topic_tags(hits, cfg.taxonomy, cfg.topic_threshold)
     types = role_scores(hits, "type")
     urgent_kw = (
