@@ -18,6 +18,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from analytics.text import first_in_run, index_in_run
+
 MAX_KEYWORDS = 5
 KEY_SEED = 20240601
 JIEBA_MIN_FREQ = 500  # ~9.5k common words of 2-4 characters: enough for keywords, cheap to match
@@ -337,7 +339,7 @@ def extract_keywords(
     the order they matched, i.e. where they end in the text), its lexicon words, its other words (both in
     text order). Ordering is one stable argsort on row * 3 + rank (topic hits are put in weight order
     first; words already are in text order), and "each word once per row" compares u64 keys of the words
-    (see _first_in_row), so no string is sorted or compared.
+    (see text.first_in_run), so no string is sorted or compared.
     """
     from_topics = topic_hits.sort("row", "weight", descending=[False, True], maintain_order=True).select(
         "row", kw=pl.col("pattern").str.strip_chars()
@@ -366,39 +368,12 @@ def extract_keywords(
     row = row[order]
     with np.errstate(over="ignore"):
         pair = cand["h"].to_numpy()[order] * np.uint64(1_000_003) + row.astype(np.uint64)
-    keep = order[_first_in_row(row, pair)]
+    keep = order[first_in_run(row, pair)]
     row = cand["row"].to_numpy()[keep]
     # Position inside the row (rows are contiguous after the sort): at most MAX_KEYWORDS per row.
-    top = keep[_index_in_row(row) < MAX_KEYWORDS]
+    top = keep[index_in_run(row) < MAX_KEYWORDS]
     kw = cand["kw"].gather(top)
     rows, counts = np.unique(cand["row"].to_numpy()[top], return_counts=True)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     lists = pa.LargeListArray.from_arrays(pa.array(offsets), kw.to_arrow())
     return pl.DataFrame({"row": pl.Series(rows, dtype=pl.UInt32), "keywords": pl.from_arrow(lists)})
-
-
-def _index_in_row(row: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... inside every run of equal values of row (rows contiguous)."""
-    first = np.ones(len(row), dtype=bool)
-    first[1:] = row[1:] != row[:-1]
-    at = np.arange(len(row))
-    return at - np.maximum.accumulate(np.where(first, at, 0))
-
-
-_WINDOW = 8
-
-
-def _first_in_row(row: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """True at the first occurrence of each key inside its row (rows contiguous). The first _WINDOW
-    entries of a row are compared with their predecessors directly (most rows are that short); only rows
-    longer than that go through a hash-based first-distinct pass."""
-    idx = _index_in_row(row)
-    first = np.ones(len(row), dtype=bool)
-    for j in range(1, _WINDOW):
-        at = np.flatnonzero(idx >= j)
-        first[at[key[at] == key[at - j]]] = False
-    long_rows = np.flatnonzero(idx == _WINDOW)
-    if long_rows.size:
-        members = np.flatnonzero(np.isin(row, row[long_rows]))
-        first[members] = pl.Series(key[members]).is_first_distinct().to_numpy()
-    return first

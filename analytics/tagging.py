@@ -15,13 +15,26 @@ taxonomy_version (hash of the seeds and model that produced the row).
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
 import polars as pl
 
 from analytics.config import TaggingConfig
 from analytics.keywords import extract_keywords, zh_vocabulary
 from analytics.pii import mask_pii
-from analytics.text import detect_language
-from analytics.topics import URGENCY_RANK, match_patterns, match_text, pattern_table, role_scores, topic_tags
+from analytics.text import LANGUAGES, language_code_array, list_column
+from analytics.topics import (
+    ROLES,
+    URGENCY_RANK,
+    PatternIndex,
+    match_index,
+    match_text,
+    pattern_table,
+    role_sums,
+    topic_columns,
+    urgency_ranks,
+)
 
 TAG_COLUMNS = (
     "language",
@@ -63,93 +76,136 @@ def _cached_patterns(config: TaggingConfig) -> pl.DataFrame:
     return cache["p"]
 
 
+def _cached_index(config: TaggingConfig) -> PatternIndex:
+    cache = config.__dict__.setdefault("_pattern_index", {})
+    if "i" not in cache:
+        cache["i"] = PatternIndex.build(_cached_patterns(config))
+    return cache["i"]
+
+
+def _cached_lexicon(config: TaggingConfig) -> pl.Series:
+    cache = config.__dict__.setdefault("_lexicon_terms", {})
+    if "t" not in cache:
+        cache["t"] = pl.concat([config.rules["en"].lexicon["term"], config.rules["zh"].lexicon["term"]])
+    return cache["t"]
+
+
+# Set to a dict to collect per-component CPU seconds of tag() (benchmarks, MODEL.md figures).
+TIMINGS: dict[str, float] | None = None
+
+
+class _Laps:
+    def __init__(self) -> None:
+        self.last = time.process_time()
+
+    def __call__(self, name: str) -> None:
+        now = time.process_time()
+        if TIMINGS is not None:
+            TIMINGS[name] = TIMINGS.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+def _sentiment(cfg: TaggingConfig, text: pl.Series, lang: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Score and label code (0 negative, 1 neutral, 2 positive) of every text: Chinese rows through the
+    Chinese model, everything else through the English one (other Latin-script text and emoji-only text
+    still carry English-like cues and emoji)."""
+    score = np.zeros(len(text))
+    label = np.ones(len(text), dtype=np.uint8)
+    for model, idx in ((cfg.models["zh"], np.flatnonzero(lang == 1)), (cfg.models["en"], np.flatnonzero(lang != 1))):
+        if idx.size == 0:
+            continue
+        s = model.score_array(text.gather(idx))
+        score[idx] = s
+        # label_expr(): negative at <= -band, positive at >= band.
+        label[idx] = np.where(s <= -model.neutral_band, 0, np.where(s >= model.neutral_band, 2, 1))
+    return score, label
+
+
 def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None = None) -> pl.DataFrame:
     """Return `df` with the tag columns appended (existing tag columns are replaced)."""
     cfg = config or TaggingConfig.load()
-    texts = df.select(row=pl.int_range(pl.len(), dtype=pl.UInt32), text=pl.col(text_col).cast(pl.String)).with_columns(
-        language=detect_language(pl.col("text"))
-    )
-
-    # Sentiment: Chinese rows through the Chinese model, everything else through the English one
-    # (other Latin-script text and emoji-only text still carry English-like cues and emoji).
-    sentiment = pl.concat(
-        [
-            cfg.models["zh"].score(texts.filter(pl.col("language") == "zh").select("row", "text")),
-            cfg.models["en"].score(texts.filter(pl.col("language") != "zh").select("row", "text")),
-        ]
-    )
+    lap = _Laps()
+    n = df.height
+    text = df.get_column(text_col).cast(pl.String).rename("text")
+    lang = language_code_array(text)
+    lap("language")
+    score, label_code = _sentiment(cfg, text, lang)
+    lap("sentiment")
 
     # Keywords and topics are read from PII-masked text so no keyword can leak an email or a number.
-    masked = texts.with_columns(text=mask_pii(pl.col("text")))
-    mtext = masked.select("row", mtext=match_text(pl.col("text")))
-    patterns = _cached_patterns(cfg)
-    hits = match_patterns(mtext, patterns["pattern"].unique().sort()).join(
-        patterns, on="pattern", maintain_order="left"
+    masked = mask_pii(text)
+    lap("pii")
+    mtext = pl.DataFrame({"t": masked}).select(match_text(pl.col("t"))).to_series()
+    index = _cached_index(cfg)
+    hits = match_index(mtext, index)
+    lap("match")
+    topics = topic_columns(hits, index, cfg.taxonomy, cfg.topic_threshold, n)
+    question = role_sums(hits, index, "type", "question", n)
+    suggestion = role_sums(hits, index, "type", "suggestion", n)
+    kw_urgency = urgency_ranks(hits, index, n)
+    lap("topics")
+    is_topic = index.role[hits.entry] == ROLES.index("topic")
+    entries = hits.entry[is_topic]
+    topic_hits = pl.DataFrame(
+        {
+            "row": pl.Series(hits.row[is_topic], dtype=pl.UInt32),
+            "pattern": index.table["pattern"].gather(entries),
+            "weight": index.weight[entries],
+        }
     )
-    topics = topic_tags(hits, cfg.taxonomy, cfg.topic_threshold)
-    types = role_scores(hits, "type")
-    urgent_kw = (
-        hits.filter(pl.col("role") == "urgency")
-        .group_by("row")
-        .agg(kw_urgency=pl.col("target").replace_strict(URGENCY_RANK, default=0, return_dtype=pl.Int32).max())
+    language = pl.Series("language", LANGUAGES, dtype=pl.String).gather(lang)
+    kw_texts = pl.DataFrame(
+        {"row": pl.Series(np.arange(n), dtype=pl.UInt32), "text": masked, "language": language, "mtext": mtext}
     )
-    lexicon_terms = pl.concat([cfg.rules["en"].lexicon["term"], cfg.rules["zh"].lexicon["term"]])
-    keywords = extract_keywords(
-        masked.join(mtext, on="row"),
-        hits.filter(pl.col("role") == "topic").select("row", "pattern", "weight"),
-        lexicon_terms,
-        _cached_zh_vocab(cfg),
-    )
+    kw = extract_keywords(kw_texts, topic_hits, _cached_lexicon(cfg), _cached_zh_vocab(cfg))
+    kw_rows = np.repeat(kw["row"].to_numpy(), kw["keywords"].list.len().to_numpy())
+    keywords = list_column("keywords", kw_rows, kw["keywords"].explode(), n)
+    lap("keywords")
 
-    out = (
-        texts.select("row", "language")
-        .join(sentiment, on="row", how="left")
-        .join(topics, on="row", how="left")
-        .join(types, on="row", how="left")
-        .join(urgent_kw, on="row", how="left")
-        .join(keywords, on="row", how="left")
-        .sort("row")
+    out = pl.DataFrame(
+        {
+            "language": language,
+            "sentiment_score": score,
+            "label": label_code,
+            "question": question,
+            "suggestion": suggestion,
+            "kw_urgency": kw_urgency,
+            "topic_urgency": topics["topic_urgency"],
+        }
     )
-    for col in ("question", "suggestion"):
-        if col not in out.columns:
-            out = out.with_columns(pl.lit(0.0).alias(col))
-    score = pl.col("sentiment_score")
-    label = pl.col("sentiment_label")
+    score_ = pl.col("sentiment_score")
+    negative, positive = pl.col("label") == 0, pl.col("label") == 2
     feedback_type = (
-        pl.when((pl.col("suggestion").fill_null(0) >= CUE_MIN) & (score > SUGGESTION_MAX_NEGATIVE))
+        pl.when((pl.col("suggestion") >= CUE_MIN) & (score_ > SUGGESTION_MAX_NEGATIVE))
         .then(pl.lit("suggestion"))
-        .when(
-            (pl.col("question").fill_null(0) >= STRONG_QUESTION)
-            | ((pl.col("question").fill_null(0) >= CUE_MIN) & (label != "negative"))
-        )
+        .when((pl.col("question") >= STRONG_QUESTION) | ((pl.col("question") >= CUE_MIN) & ~negative))
         .then(pl.lit("question"))
-        .when(label == "negative")
+        .when(negative)
         .then(pl.lit("complaint"))
-        .when(label == "positive")
+        .when(positive)
         .then(pl.lit("praise"))
-        .when(score < 0)
+        .when(score_ < 0)
         .then(pl.lit("complaint"))
         .otherwise(pl.lit("praise"))
     )
-    out = out.with_columns(feedback_type=feedback_type)
     # Urgency (REFERENCE §2 tiers): urgency keywords count unless the text is positive ("no outage since
     # the fix, great"), and a complaint inherits its topic's default tier (e.g. billing errors → high).
-    topic_rank = pl.col("topic_urgency").replace_strict(URGENCY_RANK, default=0, return_dtype=pl.Int32)
     rank = pl.max_horizontal(
-        pl.when(label != "positive").then(pl.col("kw_urgency")).otherwise(0).fill_null(0),
-        pl.when(pl.col("feedback_type") == "complaint").then(topic_rank).otherwise(0).fill_null(0),
+        pl.when(~positive).then(pl.col("kw_urgency")).otherwise(0),
+        pl.when(pl.col("feedback_type") == "complaint").then(pl.col("topic_urgency")).otherwise(0),
     )
     names = {v: k for k, v in URGENCY_RANK.items()}
-    tags = out.select(
-        pl.col("language"),
-        pl.col("sentiment_score").fill_null(0.0).cast(pl.Float64),
-        pl.col("sentiment_label").fill_null("neutral"),
-        pl.col("topic_l1").fill_null("other"),
-        pl.col("topic_l2").fill_null("other"),
-        pl.col("topics").fill_null(pl.lit([], dtype=pl.List(TOPIC_STRUCT))).cast(pl.List(TOPIC_STRUCT)),
-        pl.col("feedback_type"),
+    tags = out.with_columns(feedback_type=feedback_type).select(
+        "language",
+        "sentiment_score",
+        sentiment_label=pl.col("label").replace_strict({0: "negative", 1: "neutral", 2: "positive"}),
+        topic_l1=topics["topic_l1"],
+        topic_l2=topics["topic_l2"],
+        topics=topics["topics"].cast(pl.List(TOPIC_STRUCT)),
+        feedback_type="feedback_type",
         urgency=rank.replace_strict(names, return_dtype=pl.String),
-        keywords=pl.col("keywords").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        keywords=keywords,
         taxonomy_version=pl.lit(cfg.taxonomy_version),
     )
+    lap("assemble")
     return pl.concat([df.drop([c for c in TAG_COLUMNS if c in df.columns]), tags], how="horizontal")

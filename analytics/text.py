@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 HASH_SEED = 20240601
 
@@ -74,8 +75,16 @@ def _char_classes() -> np.ndarray:
     )
 
 
+LANGUAGES = ("other", "zh", "en")  # language_code_array() codes 0, 1, 2
+
+
 def language_codes(texts: pl.Series) -> pl.Series:
-    """detect_language() of a Series: en / zh / other per text (null text: 'other').
+    """detect_language() of a Series: en / zh / other per text (null text: 'other')."""
+    return pl.Series(texts.name, LANGUAGES, dtype=pl.String).gather(language_code_array(texts))
+
+
+def language_code_array(texts: pl.Series) -> np.ndarray:
+    """Language of every text as a code into LANGUAGES (uint8).
 
     Han, Latin and kana/Hangul characters are counted from the code points with one table lookup and a
     bincount per class; the two function-word regexes run only on the texts the counts leave undecided
@@ -99,7 +108,7 @@ def language_codes(texts: pl.Series) -> pl.Series:
         en = np.ones(len(latin_text), dtype=bool)
         en[contested] = lowered.gather(contested).str.count_matches(_EN_FUNCTION).to_numpy() >= other[contested]
         code[latin_text[en]] = 2
-    return pl.Series(texts.name, ["other", "zh", "en"], dtype=pl.String).gather(code)
+    return code
 
 
 def normalise(expr: pl.Expr, lang: str) -> pl.Expr:
@@ -334,3 +343,39 @@ class KeyTable:
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
+
+
+def index_in_run(row: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... inside every run of equal values of row (rows contiguous)."""
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    at = np.arange(len(row))
+    return at - np.maximum.accumulate(np.where(first, at, 0))
+
+
+_RUN_WINDOW = 8
+
+
+def first_in_run(row: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """True at the first occurrence of each key inside its row (rows contiguous). The first _RUN_WINDOW
+    entries of a row are compared with their predecessors directly (most rows are that short); only rows
+    longer than that go through a hash-based first-distinct pass."""
+    idx = index_in_run(row)
+    first = np.ones(len(row), dtype=bool)
+    for j in range(1, _RUN_WINDOW):
+        at = np.flatnonzero(idx >= j)
+        first[at[key[at] == key[at - j]]] = False
+    long_rows = np.flatnonzero(idx == _RUN_WINDOW)
+    if long_rows.size:
+        members = np.flatnonzero(np.isin(row, row[long_rows]))
+        first[members] = pl.Series(key[members]).is_first_distinct().to_numpy()
+    return first
+
+
+def list_column(name: str, rows: np.ndarray, values: pl.Series, n: int) -> pl.Series:
+    """A List column of n rows from values whose row ids (`rows`, non-decreasing) say which row each
+    belongs to; rows with no values get an empty list. Built from offsets, no group-by."""
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), values.to_arrow())
+    return pl.Series(name, pl.from_arrow(lists))
