@@ -357,14 +357,16 @@ _RUN_WINDOW = 8
 
 
 def first_in_run(row: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """True at the first occurrence of each key inside its row (rows contiguous). The first _RUN_WINDOW
-    entries of a row are compared with their predecessors directly (most rows are that short); only rows
-    longer than that go through a hash-based first-distinct pass."""
-    idx = index_in_run(row)
+    """True at the first occurrence of each key inside its row (rows contiguous). key must identify the
+    row as well (e.g. a hash of (row, value)), so equal keys never span two rows.
+
+    Every entry is compared with the _RUN_WINDOW - 1 entries before it (whole-array shifts: exact for the
+    first _RUN_WINDOW entries of every row, and most rows are no longer); rows longer than that go through
+    a hash-based first-distinct pass."""
     first = np.ones(len(row), dtype=bool)
-    for j in range(1, _RUN_WINDOW):
-        at = np.flatnonzero(idx >= j)
-        first[at[key[at] == key[at - j]]] = False
+    for j in range(1, min(_RUN_WINDOW, len(row))):
+        first[j:] &= key[j:] != key[:-j]
+    idx = index_in_run(row)
     long_rows = np.flatnonzero(idx == _RUN_WINDOW)
     if long_rows.size:
         members = np.flatnonzero(np.isin(row, row[long_rows]))
