@@ -30,7 +30,7 @@ from analytics.topics import (
     URGENCY_RANK,
     PatternIndex,
     match_index,
-    match_text,
+    match_texts,
     pattern_table,
     role_sums,
     topic_columns,
@@ -153,7 +153,7 @@ def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None =
     # Keywords and topics are read from PII-masked text so no keyword can leak an email or a number.
     masked = mask_pii(text)
     lap("pii")
-    mtext = pl.DataFrame({"t": masked}).select(match_text(pl.col("t"))).to_series()
+    mtext = match_texts(masked)
     index = _cached_index(cfg)
     hits = match_index(mtext, index)
     lap("match")

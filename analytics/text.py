@@ -86,23 +86,34 @@ def language_codes(texts: pl.Series) -> pl.Series:
 def language_code_array(texts: pl.Series) -> np.ndarray:
     """Language of every text as a code into LANGUAGES (uint8).
 
-    Han, Latin and kana/Hangul characters are counted from the code points with one table lookup and a
-    bincount per class; the two function-word regexes run only on the texts the counts leave undecided
-    (Latin letters, no kana/Hangul, not Chinese by share), and on those texts only.
+    Han, Latin and kana/Hangul characters of texts with non-ASCII characters are counted from the code
+    points with one table lookup and a bincount per class (pure-ASCII texts only need "any letter?"); the
+    two function-word regexes run only on the texts the counts leave undecided (Latin letters, no
+    kana/Hangul, not Chinese by share).
     """
     n = len(texts)
-    cp, pos = _code_points(texts)
-    cls = _char_classes()[np.minimum(cp, _CLASS_LIMIT - 1)]  # 0x3FFFF is a noncharacter: class 0
-    han = np.bincount(pos[(cls & _HAN) != 0], minlength=n)
-    latin = np.bincount(pos[(cls & _ASCII_LETTER) != 0], minlength=n)
-    kana = np.bincount(pos[(cls & _KANA_HANGUL) != 0], minlength=n) > 0
-    zh = ~kana & (han > 0) & (han * 10 >= (han + latin) * 3)
-    code = zh.astype(np.uint8)  # 0 other, 1 zh, 2 en
-    latin_text = np.flatnonzero(~kana & ~zh & (latin > 0))
+    texts = texts.cast(pl.String).fill_null("")
+    code = np.zeros(n, dtype=np.uint8)  # 0 other, 1 zh, 2 en
+    # Pure-ASCII texts (most English ones) have no Han, kana or Hangul: only "any letter?" matters there.
+    wide = (texts.str.len_bytes() != texts.str.len_chars()).to_numpy()
+    has_latin = np.zeros(n, dtype=bool)
+    narrow = np.flatnonzero(~wide)
+    has_latin[narrow] = texts.gather(narrow).str.contains("[A-Za-z]").to_numpy()
+    wide = np.flatnonzero(wide)
+    if wide.size:
+        cp, pos = _code_points(texts.gather(wide))
+        cls = _char_classes()[np.minimum(cp, _CLASS_LIMIT - 1)]  # 0x3FFFF is a noncharacter: class 0
+        han = np.bincount(pos[(cls & _HAN) != 0], minlength=len(wide))
+        latin = np.bincount(pos[(cls & _ASCII_LETTER) != 0], minlength=len(wide))
+        kana = np.bincount(pos[(cls & _KANA_HANGUL) != 0], minlength=len(wide)) > 0
+        zh = ~kana & (han > 0) & (han * 10 >= (han + latin) * 3)
+        code[wide[zh]] = 1
+        has_latin[wide] = ~kana & ~zh & (latin > 0)
+    latin_text = np.flatnonzero(has_latin)
     if latin_text.size:
         # English unless other-language function words outnumber English ones: count those first, and
         # English ones only where there are any.
-        lowered = texts.cast(pl.String).gather(latin_text).str.to_lowercase()
+        lowered = texts.gather(latin_text).str.to_lowercase()
         other = lowered.str.count_matches(_OTHER_FUNCTION).to_numpy()
         contested = np.flatnonzero(other > 0)
         en = np.ones(len(latin_text), dtype=bool)

@@ -45,6 +45,21 @@ def match_text(expr: pl.Expr) -> pl.Expr:
     return pl.lit(" ") + cleaned + pl.lit(" ")
 
 
+def match_texts(texts: pl.Series) -> pl.Series:
+    """match_text() of a Series; the space-collapsing regex runs only on the texts that have a double
+    space (one literal scan finds them)."""
+    cleaned = (
+        texts.cast(pl.String)
+        .fill_null("")
+        .str.to_lowercase()
+        .str.replace_many(list(_MATCH_REPLACE), list(_MATCH_REPLACE.values()))
+    )
+    idx = cleaned.str.contains("  ", literal=True).arg_true()
+    if len(idx):
+        cleaned = cleaned.scatter(idx, cleaned.gather(idx).str.replace_all(r" {2,}", " "))
+    return pl.DataFrame({"t": cleaned}).select(pl.lit(" ") + pl.col("t") + pl.lit(" ")).to_series().rename(texts.name)
+
+
 def keyword_pattern(expr: pl.Expr) -> pl.Expr:
     """Seed keyword → the literal pattern matched against match_text()."""
     kw = expr.str.to_lowercase().str.strip_chars()
