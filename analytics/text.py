@@ -364,7 +364,7 @@ def index_in_run(row: np.ndarray) -> np.ndarray:
     return at - np.maximum.accumulate(np.where(first, at, 0))
 
 
-_RUN_WINDOW = 8
+_RUN_WINDOW = 12
 
 
 def first_in_run(row: np.ndarray, key: np.ndarray) -> np.ndarray:
