@@ -1,6 +1,6 @@
 """PII masking for every text column analysts see: emails, phone numbers, payment-card numbers.
 
-Vectorised: each kind is one Rust-regex `replace_all` over the texts that can hold any of them (an "@" or
+Vectorised: each kind is one Rust-regex `replace_all` over the texts that can hold any of them ("x@y" or
 three digits, found with one cheap scan; the rest are returned as they are); card candidates are checked
 with the Luhn algorithm as Polars list arithmetic on the distinct candidates only, so a 16-digit order
 number that is not a valid card survives. Order matters: emails first (they may contain digits), then
@@ -53,9 +53,10 @@ def _luhn_valid(digits: pl.Expr) -> pl.Expr:
     return doubled.list.sum() % 10 == 0
 
 
-# Every pattern needs an "@" (emails) or at least three digits (the shortest phone match, "+" and 1 + 2
-# digits): texts with neither are returned untouched without running any pattern over them.
-_MAYBE_PII_RE = r"@|\d\D*\d\D*\d"
+# Every pattern needs an "@" between two address characters (emails; "@user" mentions have none before
+# it) or at least three digits (the shortest phone match, "+" and 1 + 2 digits): texts with neither are
+# returned untouched without running any pattern over them.
+_MAYBE_PII_RE = r"[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]|\d\D*\d\D*\d"
 
 
 def _mask_series(s: pl.Series) -> pl.Series:
