@@ -64,8 +64,11 @@ DLT_RESOURCES = {
 }
 
 
-def dlt_ingest(sandbox_url: str, workdir: Path) -> dict:
-    """Load the DLT_RESOURCES endpoints into a DuckDB file with dlt; records and seconds per resource."""
+def dlt_ingest(sandbox_url: str, workdir: Path, budget_seconds: float = 60.0) -> dict:
+    """Load the DLT_RESOURCES endpoints into a DuckDB file with dlt; records and seconds per resource.
+
+    Each resource extracts for at most `budget_seconds` (dlt's own `add_limit(max_time=)`), then normalizes and
+    loads what it got: a rate needs a long sample, not the whole of a million records at dlt's pace."""
     import dlt
     from dlt.sources.rest_api import rest_api_source
 
@@ -81,7 +84,7 @@ def dlt_ingest(sandbox_url: str, workdir: Path) -> dict:
                 "client": {"base_url": f"{sandbox_url}/{spec['vendor']}/", "auth": spec["auth"]},
                 "resources": [{"name": table, "endpoint": spec["endpoint"], "write_disposition": "replace"}],
             }
-        )
+        ).add_limit(max_time=budget_seconds)
         pipeline = dlt.pipeline(
             pipeline_name=f"bench_{table}",
             destination=dlt.destinations.duckdb(str(database)),
