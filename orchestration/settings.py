@@ -32,6 +32,9 @@ class Settings:
     # A published column that disappears or changes type, or a mart whose row count leaves the band around
     # the previous run, blocks publication unless this says the change was reviewed.
     publish_accept_changes: bool = False
+    # DuckDB's own default is 80% of RAM per process; the pipeline (Python side and dbt's process) stays
+    # inside a known budget and spills to disk beyond it.
+    duckdb_memory_limit: str = "2GB"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,6 +48,7 @@ class Settings:
             raw_text_retention_days=int(os.environ.get("CFM_RAW_TEXT_RETENTION_DAYS", "730")),
             publish_accept_changes=os.environ.get("CFM_PUBLISH_ACCEPT_CHANGES", "").lower()
             in ("1", "true", "yes"),
+            duckdb_memory_limit=os.environ.get("CFM_DUCKDB_MEMORY_LIMIT") or "2GB",
         )
 
 

@@ -15,6 +15,8 @@ def connect(path: Path | str | None = None, read_only: bool = False) -> duckdb.D
     if not read_only:
         target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
+    # SET, not a connect-time config: another connection to the same file in this process may hold other options.
+    con.execute(f"set memory_limit = '{get_settings().duckdb_memory_limit}'")
     if not read_only:
         con.execute("create schema if not exists raw")
     return con
