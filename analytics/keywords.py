@@ -326,14 +326,15 @@ def segment_zh(expr: pl.Expr, vocabulary: pl.Series | None = None) -> pl.Expr:
     return expr.fill_null("").str.extract_many(pl.lit(vocab).implode(), leftmost=True)
 
 
-def extract_keywords(
+def keyword_rows(
     texts: pl.DataFrame,
     topic_hits: pl.DataFrame,
     lexicon_terms: pl.Series,
     zh_vocab: pl.Series,
-) -> pl.DataFrame:
-    """(row, keywords) for texts (row, text, language, mtext); topic_hits (row, pattern, weight) in the
-    order the patterns matched in each text.
+) -> tuple[np.ndarray, pl.Series]:
+    """Keywords of texts (row, text, language, mtext) as flat (row ids, words), rows ascending and each
+    row's words best first; topic_hits (row, pattern, weight) in the order the patterns matched in each
+    text.
 
     Candidates in order of preference: a row's matched topic keywords (heaviest first; equal weights in
     the order they matched, i.e. where they end in the text), its lexicon words, its other words (both in
@@ -372,8 +373,19 @@ def extract_keywords(
     row = cand["row"].to_numpy()[keep]
     # Position inside the row (rows are contiguous after the sort): at most MAX_KEYWORDS per row.
     top = keep[index_in_run(row) < MAX_KEYWORDS]
-    kw = cand["kw"].gather(top)
-    rows, counts = np.unique(cand["row"].to_numpy()[top], return_counts=True)
+    return cand["row"].to_numpy()[top], cand["kw"].gather(top)
+
+
+def extract_keywords(
+    texts: pl.DataFrame,
+    topic_hits: pl.DataFrame,
+    lexicon_terms: pl.Series,
+    zh_vocab: pl.Series,
+) -> pl.DataFrame:
+    """(row, keywords) for the rows of texts (row, text, language, mtext) that have keywords; topic_hits
+    (row, pattern, weight) in the order the patterns matched in each text. See keyword_rows()."""
+    rows, words = keyword_rows(texts, topic_hits, lexicon_terms, zh_vocab)
+    present, counts = np.unique(rows, return_counts=True)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), kw.to_arrow())
-    return pl.DataFrame({"row": pl.Series(rows, dtype=pl.UInt32), "keywords": pl.from_arrow(lists)})
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), words.to_arrow())
+    return pl.DataFrame({"row": pl.Series(present, dtype=pl.UInt32), "keywords": pl.from_arrow(lists)})

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from analytics.config import TaggingConfig
-from analytics.keywords import extract_keywords, zh_vocabulary
+from analytics.keywords import keyword_rows, zh_vocabulary
 from analytics.pii import mask_pii
 from analytics.text import LANGUAGES, language_code_array, list_column
 from analytics.topics import (
@@ -175,9 +175,8 @@ def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None =
     kw_texts = pl.DataFrame(
         {"row": pl.Series(np.arange(n), dtype=pl.UInt32), "text": masked, "language": language, "mtext": mtext}
     )
-    kw = extract_keywords(kw_texts, topic_hits, _cached_lexicon(cfg), _cached_zh_vocab(cfg))
-    kw_rows = np.repeat(kw["row"].to_numpy(), kw["keywords"].list.len().to_numpy())
-    keywords = list_column("keywords", kw_rows, kw["keywords"].explode(), n)
+    kw_rows, kw_words = keyword_rows(kw_texts, topic_hits, _cached_lexicon(cfg), _cached_zh_vocab(cfg))
+    keywords = list_column("keywords", kw_rows, kw_words, n)
     lap("keywords")
     if background:
         score, label_code = sentiment.result()
