@@ -1,4 +1,7 @@
-"""Resident memory of this process and everything it started (dbt runs as a child), sampled on a timeline.
+"""Resident memory of the processes this one started (each pipeline run, and dbt inside it), on a timeline.
+
+The benchmark's own process is left out: it holds the generated data and runs dlt and the sentiment
+baselines, none of which a production run carries.
 
 `ru_maxrss` only knows the peak of the whole process so far, and tracemalloc sees Python objects only
 (not DuckDB's or Polars' native memory): a sampler of /proc gives the peak inside any time window, so each
@@ -66,7 +69,7 @@ class MemorySampler:
     def _run(self) -> None:
         pid = os.getpid()
         while not self._stop.is_set():
-            self.samples.append((time.time(), tree_rss(pid, self.exclude)))
+            self.samples.append((time.time(), sum(tree_rss(c, self.exclude) for c in _children(pid))))
             self._stop.wait(self.interval)
 
     def peak(self, start: float | None = None, end: float | None = None) -> int:
