@@ -782,12 +782,15 @@ def pull(
         if on_page:
             on_page(batches, pages[-1], landed)
 
+    pending = 0  # records in `batch`
     try:
         for page in fetch(cursor):
             out.pages += 1
             batch.append(page)
-            if sum(len(p.records) for p in batch) >= batch_records:
+            pending += len(page.records)
+            if pending >= batch_records:
                 land_batch()
+                pending = 0
     finally:  # a source failing mid-run keeps what it already sent
         if batch:
             land_batch()
