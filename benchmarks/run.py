@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
         dropped = bench_data.drop_delta(data)
         sandbox = Sandbox(data.full_sandbox, port, work / "sandbox.log")
+        sampler.exclude.add(sandbox.process.pid)  # the vendors' stand-in, not the pipeline
         try:
             sandbox.wait()
             console.print(f"Incremental run (+{data.delta_records:,} records, {dropped} new export files) ...")
