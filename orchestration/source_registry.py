@@ -32,6 +32,7 @@ from orchestration.settings import get_settings
 from warehouse.landing import (
     LandingSpec,
     LandResult,
+    canonical_json,
     land_export_file,
     land_frame,
     read_cursor,
@@ -731,9 +732,8 @@ def page_frame(source: ApiSource, records: list[dict]) -> tuple[pl.DataFrame, pl
             )
             continue
         extracted.append(row)
-        payloads.append(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str))
-    frame = records_frame(source.spec, extracted)
-    frame = frame.with_columns(pl.Series("_payload", payloads, dtype=pl.Utf8))
+        payloads.append(canonical_json(record))
+    frame = records_frame(source.spec, extracted, payloads)
     errors = pl.DataFrame(broken, schema={"line": pl.Int64, "reason": pl.Utf8, "payload": pl.Utf8})
     return frame, errors
 

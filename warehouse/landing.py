@@ -100,15 +100,24 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def records_frame(spec: LandingSpec, records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    """A landing frame from API records: `_payload` (canonical JSON) plus the declared columns as text.
+def canonical_json(record: Any) -> str:
+    """The record as `_payload` holds it; its md5 is the record's version (`_record_hash`), so the format
+    must not change."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def records_frame(
+    spec: LandingSpec, records: Iterable[Mapping[str, Any]], payloads: list[str] | None = None
+) -> pl.DataFrame:
+    """A landing frame from API records: `_payload` (canonical JSON of `records`, unless the caller already
+    encoded the untouched originals as `payloads`) plus the declared columns as text.
 
     Top-level fields only: nested values are extracted by the connector before landing or by staging from
     `_payload`.
     """
     rows = list(records)
     data: dict[str, list[str | None]] = {c: [_text(r.get(c)) for r in rows] for c in spec.columns}
-    data["_payload"] = [json.dumps(r, sort_keys=True, ensure_ascii=False, default=str) for r in rows]
+    data["_payload"] = payloads if payloads is not None else [canonical_json(r) for r in rows]
     return pl.DataFrame(data, schema={name: pl.Utf8 for name in data})
 
 
