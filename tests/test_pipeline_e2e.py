@@ -21,6 +21,17 @@ def test_every_asset_materializes_and_every_check_passes(pipeline) -> None:
     assert failed_checks == []
 
 
+def test_every_check_of_the_run_reports_a_result(pipeline) -> None:
+    """A dbt test spanning two dbt steps (a seed and a model, say) must still run in one of them: a blocking
+    check that never reports lets what it guards run ungated."""
+    from orchestration.definitions import defs
+
+    result = pipeline["result"]
+    planned = {key for node in defs.resolve_asset_graph().asset_nodes for key in node.check_keys}
+    reported = {c.asset_check_key for c in result.get_asset_check_evaluations()}
+    assert sorted(k.to_user_string() for k in planned - reported) == []
+
+
 def test_ticket_files_land_every_good_row_once_and_quarantine_the_malformed(pipeline) -> None:
     summary = pipeline["summary"]
     tickets = pl.read_parquet(pipeline["data"] / "sandbox" / "tickets.parquet").filter(pl.col("system") == "export")

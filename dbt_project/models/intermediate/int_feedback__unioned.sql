@@ -31,7 +31,6 @@ customers_by_handle as (
         '{{ source_name }}:' || cast(responses.response_id as {{ dbt.type_string() }}) as feedback_id,
         '{{ source_name }}' as source,
         '{{ channel }}' as channel,
-        'survey' as channel_family,
         cast(responses.response_id as {{ dbt.type_string() }}) as native_id,
         coalesce(nullif(trim(responses.customer_id), ''), by_email.customer_id) as customer_id,
         nullif(trim(responses.product_id), '') as product_id,
@@ -55,7 +54,6 @@ reddit as (
         'reddit:' || cast(posts.post_id as {{ dbt.type_string() }}) as feedback_id,
         'reddit' as source,
         'reddit' as channel,
-        'social' as channel_family,
         cast(posts.post_id as {{ dbt.type_string() }}) as native_id,
         by_handle.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
@@ -79,7 +77,6 @@ appstore as (
         'appstore:' || cast(reviews.review_id as {{ dbt.type_string() }}) as feedback_id,
         'appstore' as source,
         'appstore' as channel,
-        'social' as channel_family,
         cast(reviews.review_id as {{ dbt.type_string() }}) as native_id,
         by_handle.customer_id,
         cast(null as {{ dbt.type_string() }}) as product_id,
@@ -104,7 +101,6 @@ zendesk as (
         'zendesk:' || cast(tickets.ticket_id as {{ dbt.type_string() }}) as feedback_id,
         'zendesk' as source,
         'zendesk' as channel,
-        'ticket' as channel_family,
         cast(tickets.ticket_id as {{ dbt.type_string() }}) as native_id,
         nullif(trim(cast(tickets.customer_id as {{ dbt.type_string() }})), '') as customer_id,
         nullif(trim(tickets.product_id), '') as product_id,
@@ -126,7 +122,6 @@ ticket_files as (
         'ticket_files:' || cast(tickets.ticket_id as {{ dbt.type_string() }}) as feedback_id,
         'ticket_files' as source,
         'ticket_export' as channel,
-        'ticket' as channel_family,
         cast(tickets.ticket_id as {{ dbt.type_string() }}) as native_id,
         nullif(trim(cast(tickets.customer_id as {{ dbt.type_string() }})), '') as customer_id,
         nullif(trim(tickets.product_id), '') as product_id,
@@ -176,7 +171,6 @@ ticket_files as (
         feedback_id,
         source,
         channel,
-        'return' as channel_family,
         return_id as native_id,
         customer_id,
         case when product_count = 1 then product_id end as product_id,
@@ -203,10 +197,10 @@ unioned as (
 -- Scores outside their scale are treated as blank (staging rejects them; this keeps the marts safe anyway).
 final as (
     select
-        feedback_id,
-        source,
-        channel,
-        channel_family,
+        unioned.feedback_id,
+        unioned.source,
+        unioned.channel,
+        channels.channel_family,
         native_id,
         customer_id,
         product_id,
@@ -217,6 +211,8 @@ final as (
         case when ces_score between 1 and 7 then ces_score end as ces_score,
         _loaded_at
     from unioned
+    -- The channel's family is data (seed channels); a channel missing there fails the relationships test.
+    left join {{ ref('channels') }} as channels using (channel)
 )
 
 select * from final
