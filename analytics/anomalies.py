@@ -61,6 +61,10 @@ SURGE_GAP_DAYS = 2
 # The onset of a count event is the first day of its window that is unusual on its own (p < 0.1).
 ONSET_P = 0.1
 ONSET_Z = 1.2816  # the same for scores: one-sided p < 0.1 on the day's answers
+# A count onset is dated at the latest start whose log-likelihood is within this of the best one: the late end
+# of the change point's 95% likelihood interval (chi-square(1) 0.95 / 2). Dating late costs a day on a moderate
+# shift; dating early puts a thin product's onset on a stray item days before the shift began.
+ONSET_LLR_MARGIN = 1.92
 # An event is explained by stronger ones when what is left of it no longer passes its rule; it is named
 # instead of the one it explains only if nothing is left of the other (normal score below NO_EVIDENCE_Z).
 NO_EVIDENCE_Z = 2.0
@@ -813,8 +817,39 @@ class _SeriesScan:
                            dispersion=self._dispersion(b, expected, w) if expected is not None else 1.0,
                            baseline_days=snap[3])
 
+    def _count_onset(self, t: int, window: int, earliest: int) -> int:
+        """Counts: the change point of the rise that fired, dated late within its uncertainty.
+
+        Each start a of the firing window is scored by the Poisson log-likelihood ratio of days [a, t] at
+        their own rate against the baseline before the window; the onset is the LATEST start within
+        ONSET_LLR_MARGIN of the best (the end of the change point's likelihood interval), then the first day
+        from it that is itself unusual (p < ONSET_P). On a thin slice one stray item where 0.1 were expected
+        weighs about as much as a day of the shift, so the most likely start is often a noise day before it;
+        a late onset stays inside a level shift, an early one dates the event before it began."""
+        base_day = max(t - window + 1, earliest)
+        llr = {a: self._rise_llr(a, t, base_day) for a in range(base_day, t + 1)}
+        best = max(llr.values())
+        onset = max((a for a, v in llr.items() if v > 0 and v >= best - ONSET_LLR_MARGIN), default=t)
+        while onset < t:
+            exp = self._window_expected(onset, onset, base_day=onset)
+            if exp is None or float(stats.count_tail_p(self.num_l[onset], max(exp, 1e-6))) < ONSET_P:
+                break
+            onset += 1
+        return onset
+
+    def _rise_llr(self, a: int, b: int, base_day: int) -> float:
+        """Poisson log-likelihood ratio of days [a, b] at their own rate against the expectation of the
+        baseline as it stood before `base_day` (0 unless above it)."""
+        expected = self._window_expected(a, b, base_day=base_day)
+        x = self._sum(self.cnum, a, b)
+        if not expected or x <= expected:
+            return 0.0
+        return x * math.log(x / expected) - (x - expected)
+
     def _onset(self, t: int, window: int, earliest: int, hit: _Hit | None = None) -> int:
         """The start of the sub-window ending at t (up to the firing window) with the strongest excess."""
+        if self.spec.kind == COUNT and self.spec.sign > 0:
+            return self._count_onset(t, window, earliest)
         best_z, best_a = -math.inf, t
         scores = self.spec.kind in (NPS, PROPORTION)
         firing = -math.inf
@@ -833,16 +868,7 @@ class _SeriesScan:
                 break
             if z > best_z:
                 best_z, best_a = z, a
-        if self.spec.kind == COUNT and self.spec.sign > 0:
-            # The onset is the first day that is itself unusual (p < ONSET_P against the old level): the
-            # best window often starts on an ordinary day just before (one item where 0.2 were expected).
-            # A late onset stays inside a level shift; an early one would date the event before it began.
-            while best_a < t:
-                exp = self._window_expected(best_a, best_a, base_day=best_a)
-                if exp is None or float(stats.count_tail_p(self.num_l[best_a], max(exp, 1e-6))) < ONSET_P:
-                    break
-                best_a += 1
-        elif self.spec.kind in (NPS, PROPORTION):
+        if self.spec.kind in (NPS, PROPORTION):
             # Scores: the same, on the day's own answers (a 3-day window scores higher than the one bad day
             # it holds, just by having more answers; a day without answers is no onset).
             while best_a < t:
