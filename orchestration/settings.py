@@ -35,6 +35,9 @@ class Settings:
     # DuckDB's own default is 80% of RAM per process; the pipeline (Python side and dbt's process) stays
     # inside a known budget and spills to disk beyond it.
     duckdb_memory_limit: str = "2GB"
+    # Each dbt step writes its own target folder (compiled SQL, logs, artifacts: ~10 MB); the newest are kept
+    # for debugging, older ones are deleted so scheduled runs do not fill the disk.
+    dbt_keep_targets: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,6 +52,7 @@ class Settings:
             publish_accept_changes=os.environ.get("CFM_PUBLISH_ACCEPT_CHANGES", "").lower()
             in ("1", "true", "yes"),
             duckdb_memory_limit=os.environ.get("CFM_DUCKDB_MEMORY_LIMIT") or "2GB",
+            dbt_keep_targets=int(os.environ.get("CFM_DBT_KEEP_TARGETS") or 30),
         )
 
 

@@ -4,9 +4,11 @@
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import cached_property
@@ -144,12 +146,33 @@ def stream_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with indirect_selection():
         invocation = dbt.cli(build_args(run_window_vars(context)), context=context)
     yield from invocation.stream()
+    target = Path(dbt_project.project_dir, os.environ.get("DBT_TARGET_PATH", "target"))
     parsed = Path(dbt_project.project_dir, invocation.target_path, "partial_parse.msgpack")
     if parsed.exists():
-        target = Path(dbt_project.project_dir, os.environ.get("DBT_TARGET_PATH", "target"))
         staged = target / f".partial_parse.{os.getpid()}.msgpack"
         shutil.copyfile(parsed, staged)
         os.replace(staged, target / "partial_parse.msgpack")
+    prune_invocation_targets(target, get_settings().dbt_keep_targets)
+
+
+# dagster-dbt names an invocation's folder "<step>-<run id[:7]>-<random[:7]>".
+INVOCATION_FOLDER = re.compile(r".+-[0-9a-f]{7}-[0-9a-f]{7}")
+
+
+def prune_invocation_targets(target: Path, keep: int, *, min_age_seconds: float = 3600) -> list[Path]:
+    """Delete all but the newest `keep` per-invocation folders dagster-dbt left in `target` (each holds an
+    invocation's compiled SQL, log and artifacts). A folder younger than `min_age_seconds` stays whatever
+    its rank: another run's dbt step may still be writing it."""
+    folders = sorted(
+        (p for p in target.iterdir() if p.is_dir() and INVOCATION_FOLDER.fullmatch(p.name)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    now = time.time()
+    removed = [p for p in folders[keep:] if now - p.stat().st_mtime > min_age_seconds]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 @dbt_assets(

@@ -17,3 +17,32 @@ def test_the_dbt_version_comes_from_the_installed_package_not_a_subprocess(monke
     assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
     assert resource._cli_version.major == 1  # dbt Core: dagster-dbt streams its events as usual
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_old_dbt_invocation_folders_are_pruned_and_recent_or_foreign_ones_kept(tmp_path):
+    import os
+    import time
+
+    from orchestration.assets.dbt import prune_invocation_targets
+
+    now = time.time()
+    ages_in_minutes = {
+        "dbt_models-9a9a9a9-0000004": 0,  # the newest is kept
+        "dbt_models-2b2b2b2-0000005": 30,  # not the newest, but another run's step may still be using it
+        "dbt_models-5d6e7f8-0000003": 120,
+        "dbt_models_3-1a2b3c4-0000002": 180,
+        "dbt_models-1a2b3c4-0000001": 240,
+        "compiled": 600,  # dbt's own folder, not an invocation's
+    }
+    for name, minutes in ages_in_minutes.items():
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (now - minutes * 60,) * 2)
+
+    removed = prune_invocation_targets(tmp_path, keep=1)
+
+    assert sorted(p.name for p in removed) == [
+        "dbt_models-1a2b3c4-0000001", "dbt_models-5d6e7f8-0000003", "dbt_models_3-1a2b3c4-0000002",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "compiled", "dbt_models-2b2b2b2-0000005", "dbt_models-9a9a9a9-0000004",
+    ]
