@@ -3,7 +3,7 @@ event per level shift, nothing on clean or thin data, thresholds read from the Y
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -134,3 +134,24 @@ def test_evaluation_matching_rule():
     assert lenient.missed[0]["slice_type"] == "channel_family"  # channel=survey is the survey channel family
     strict = an.evaluate(events, truth, match_related=False)
     assert (strict.true_positives, len(strict.missed)) == (1, 2)
+
+
+def _topic_series(counts: list[float]) -> pl.DataFrame:
+    start = date(2026, 7, 1)
+    days = pl.date_range(start, start + timedelta(days=len(counts) - 1), eager=True)
+    return pl.DataFrame({
+        "date": days, "metric": "negative_feedback", "slice_type": "topic", "slice_value": "delivery",
+        "num": counts, "num2": 0.0, "den": counts,
+    }, schema=an.SERIES_SCHEMA)
+
+
+def test_a_count_event_is_dated_at_its_own_rise_not_at_the_window_that_fired(rules):
+    # 4 items a day, two slightly busy days, then 19: the 3-day window (36 vs 12) fires, but the rise is the
+    # last day's; the event starts there and its own ratio is that day's (what explanation compares with
+    # an overlapping anomaly's lift).
+    counts = [4.0] * 60 + [8.0, 9.0, 19.0] + [4.0] * 10
+    events, _ = an.scan_series(_topic_series(counts), rules)
+    (event,) = events
+    assert event.hit.window == 3
+    assert event.dates[event.onset] == date(2026, 7, 1) + timedelta(days=62)
+    assert event.rise == pytest.approx(19 / 4, rel=0.05)
