@@ -834,6 +834,8 @@ class _SeriesScan:
         weighs about as much as a day of the shift, so the most likely start is often a noise day before it;
         a late onset stays inside a level shift, an early one dates the event before it began."""
         base_day = max(t - window + 1, earliest)
+        if base_day >= t:  # no earlier start allowed (a hit within the cooldown after an event closed)
+            return t
         llr = {a: self._rise_llr(a, t, base_day) for a in range(base_day, t + 1)}
         best = max(llr.values())
         onset = max((a for a, v in llr.items() if v > 0 and v >= best - ONSET_LLR_MARGIN), default=t)

@@ -155,3 +155,14 @@ def test_a_count_event_is_dated_at_its_own_rise_not_at_the_window_that_fired(rul
     assert event.hit.window == 3
     assert event.dates[event.onset] == date(2026, 7, 1) + timedelta(days=62)
     assert event.rise == pytest.approx(19 / 4, rel=0.05)
+
+
+def test_a_spike_right_after_a_shift_became_the_new_normal_is_dated_on_its_day(rules):
+    # The shift closes as the new normal on its 14th day; a spike two days later fires inside the closed
+    # event's cooldown, where no earlier onset is allowed: it starts on its own day.
+    counts = [4.0] * 60 + [12.0] * 16 + [40.0] + [12.0] * 10
+    events, _ = an.scan_series(_topic_series(counts), rules)
+    assert [(e.dates[e.onset], e.close_reason) for e in events] == [
+        (date(2026, 7, 1) + timedelta(days=60), "new_baseline"),
+        (date(2026, 7, 1) + timedelta(days=76), "recovered"),
+    ]
