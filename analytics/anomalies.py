@@ -437,9 +437,6 @@ class _Event:
     # Events this one took the name of (the same items, a preferred name): they still explain others.
     absorbed: list[_Event] = field(default_factory=list, repr=False)
     follows: bool = False  # opened by a surge on top of an open event of its own series
-    # Counts: observed / expected over the event's own days (onset to first detection): a 3-day window that
-    # fired on a spike's day also holds the days before it.
-    rise: float = 1.0
 
 
 class _Pool:
@@ -662,10 +659,6 @@ class _SeriesScan:
     def _open(self, t: int, hit: _Hit, onset: int) -> None:
         self.event = _Event(*self.key, onset=onset, detected=t, last=t, hit=hit, peak_score=hit.score,
                             base=self._baseline_snapshot(t, hit))
-        if self.spec.kind == COUNT:
-            expected = self._window_expected(onset, t, base_day=t - hit.window + 1)
-            if expected:
-                self.event.rise = self._sum(self.cnum, onset, t) / expected
         self.events.append(self.event)
         for d in range(onset, t + 1):
             self._mask(d)
@@ -1339,7 +1332,7 @@ def _explained_by(e: _Event, primaries: list[_Event], rows: pl.DataFrame, cfg: R
                 # (the scan split a topic's rise during a channel shift at a surge).
                 if (spec.kind == COUNT and not e.follows
                         and (dates[e.onset] - dates[p.detected]).days >= SURGE_GAP_DAYS and e.hit.expected > 0
-                        and e.rise >= SURGE_RATIO * max(lift, 1.0)):
+                        and e.hit.observed / e.hit.expected >= SURGE_RATIO * max(lift, 1.0)):
                     claimed = unclaimed
                     continue
         if spec.kind in (COUNT, RATE):
