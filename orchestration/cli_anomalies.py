@@ -19,15 +19,17 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from analytics import anomalies as an
 from orchestration.settings import REPO_ROOT
+
+if TYPE_CHECKING:  # the detector (and scipy) load when a command runs, not with every `cfm` command
+    from analytics import anomalies as an
 
 RULES_PATH = REPO_ROOT / "config" / "anomaly_rules.yml"
 
@@ -147,6 +149,8 @@ def run_evaluation(
     tags: str = "truth",
 ) -> dict[str, Any]:
     """Generate (unless `data` exists), detect, match. Returns the evaluation as a JSON-ready dict."""
+    from analytics import anomalies as an
+
     rules = an.load_rules(rules_path)
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="cfm-eval-") as tmp:
@@ -235,6 +239,7 @@ def detectability(feedback: pl.DataFrame, anomaly: dict[str, Any], rules: an.Rul
     sampling error)."""
     from datetime import timedelta
 
+    from analytics import anomalies as an
     from analytics import stats
 
     slice_type, value = an.canonical_slice(anomaly["slice_type"], anomaly["slice_value"])
@@ -288,6 +293,8 @@ def _one_random(records: int, seed: int, end_date: date, rules_path: Path, scena
     """One dataset: `scenario` is "random" (random_scenario of the seed), "clean" or a NAMED_SCENARIOS key."""
     anomalies = (random_scenario(seed, end_date) if scenario == "random" else [] if scenario == "clean"
                  else NAMED_SCENARIOS[scenario])
+    from analytics import anomalies as an
+
     data = workdir / f"{scenario}_{records}_{seed}" if workdir else None
     rules = an.load_rules(rules_path)
     with tempfile.TemporaryDirectory(prefix="cfm-eval-") as tmp:

@@ -27,7 +27,6 @@ from connectors.reddit import RedditClient
 from connectors.shopify_returns import ShopifyReturnsClient, connection_nodes
 from connectors.typeform import TypeformClient
 from connectors.zendesk import ZendeskClient
-from orchestration.assets.landing import TICKET_FILES
 from orchestration.settings import get_settings
 from warehouse.landing import (
     LandingSpec,
@@ -37,6 +36,24 @@ from warehouse.landing import (
     land_frame,
     read_cursor,
     records_frame,
+)
+
+# Ticket export files: the landing asset (orchestration/assets/landing.py) and `cfm pull` share this spec.
+TICKET_FILES = LandingSpec(
+    source="ticket_files",
+    entity="tickets",
+    key=("ticket_id",),
+    columns=(
+        "ticket_id", "created_at", "updated_at", "status", "priority", "channel", "requester_id",
+        "requester_email", "product_id", "subject", "description", "first_response_at", "solved_at",
+        "reopens", "satisfaction_score", "tags",
+    ),
+    required=("ticket_id", "created_at", "requester_id"),
+    types={
+        "ticket_id": "int", "created_at": "timestamp", "updated_at": "timestamp",
+        "first_response_at": "timestamp", "solved_at": "timestamp", "reopens": "int", "satisfaction_score": "int",
+    },
+    ranges={"satisfaction_score": (1, 5)},
 )
 
 SANDBOX_DEFAULT = "http://127.0.0.1:8765"

@@ -4,25 +4,9 @@
 import dagster as dg
 
 from orchestration.settings import get_settings
+from orchestration.source_registry import TICKET_FILES
 from warehouse import connect
 from warehouse.landing import LandingSpec, LandResult, land_export_file
-
-TICKET_FILES = LandingSpec(
-    source="ticket_files",
-    entity="tickets",
-    key=("ticket_id",),
-    columns=(
-        "ticket_id", "created_at", "updated_at", "status", "priority", "channel", "requester_id",
-        "requester_email", "product_id", "subject", "description", "first_response_at", "solved_at",
-        "reopens", "satisfaction_score", "tags",
-    ),
-    required=("ticket_id", "created_at", "requester_id"),
-    types={
-        "ticket_id": "int", "created_at": "timestamp", "updated_at": "timestamp",
-        "first_response_at": "timestamp", "solved_at": "timestamp", "reopens": "int", "satisfaction_score": "int",
-    },
-    ranges={"satisfaction_score": (1, 5)},
-)
 
 EXPORT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
