@@ -1,5 +1,9 @@
 -- One row per Shopify return line item, from the latest landed version of each return; ids without the
 -- gid://shopify/<Type>/ prefix, timestamps in UTC.
+-- A table, not a view like the other staging models: picking each return's latest version and unnesting its
+-- line items takes seconds at a million returns, and its tests and int_returns__unioned would each pay it again.
+{{ config(materialized='table') }}
+
 with source as (
     select * from {{ source('shopify', 'returns') }}
 ),
