@@ -1,10 +1,15 @@
-"""Out-of-fold evaluation of our sentiment model beside VADER (English) and SnowNLP (Chinese).
+"""Out-of-fold and cross-domain evaluation of our sentiment model beside VADER (English) and SnowNLP
+(Chinese).
 
 For every language the rows of all its files are split into k stratified folds (by file and label). For
 fold i the model is trained exactly as `analytics.training.train` does on the other folds of every file
 of that language (so the neutral band is also picked without fold i) and scores fold i through the
 production scoring path. No row is ever scored by a model that saw it. The baselines score the same rows
 in the same process.
+
+Cross-domain (leave one source out): every file is scored by a model trained only on the other files of
+its language, so the figures say how the model does on a source and domain it never saw (which is how it
+is used), not only on new rows of the sources it was trained on.
 
 Metrics: 3-class files use sentiment_label (the neutral band); binary files count
 sentiment_score >= 0 as positive. VADER uses its documented +-0.05 compound thresholds for 3 classes and
@@ -23,8 +28,11 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from analytics.config import LANGUAGES, load_rules
+from analytics.sentiment import LanguageRules
 from analytics.training import (
     DEFAULT_SEED,
+    FittedLanguage,
+    LanguageFeatures,
     TrainParams,
     as_model,
     featurise,
@@ -99,6 +107,71 @@ def snownlp_scores(texts: list[str]) -> np.ndarray:
     return np.array([2.0 * SnowNLP(t).sentiments - 1.0 for t in texts], dtype=np.float64)
 
 
+def _out_of_fold(
+    feats: LanguageFeatures,
+    part: pl.DataFrame,
+    rules: LanguageRules,
+    folds: int,
+    seed: int,
+    params: TrainParams,
+    say: Callable[[str], None],
+) -> tuple[np.ndarray, np.ndarray, FittedLanguage]:
+    """Scores and neutral bands of every row of one language, each from a model trained on the other
+    folds of every file of that language; also the last fitted model (for timing)."""
+    lang = feats.language
+    fold = stratified_folds(part["file"] + part["label"], folds, seed)
+    scores = np.zeros(part.height)
+    bands = np.zeros(part.height)
+    fitted = None
+    for k in range(folds):
+        say(f"{lang}: fold {k + 1}/{folds}")
+        fitted = _fit_and_score(feats, part, rules, fold != k, scores, bands, params)
+    assert fitted is not None
+    return scores, bands, fitted
+
+
+def _cross_domain(
+    feats: LanguageFeatures,
+    part: pl.DataFrame,
+    rules: LanguageRules,
+    params: TrainParams,
+    say: Callable[[str], None],
+) -> tuple[np.ndarray, np.ndarray, FittedLanguage | None]:
+    """Leave one source out: every file is scored by a model trained on the other files of its language
+    only, never on any of its own rows (a stand-in for data from another source and domain). Rows of a
+    language with a single file get NaN (nothing to train on)."""
+    files = part["file"].to_numpy()
+    scores = np.full(part.height, np.nan)
+    bands = np.zeros(part.height)
+    fitted = None
+    for stem in part["file"].unique(maintain_order=True).to_list():
+        train_mask = files != stem
+        if not train_mask.any():
+            continue
+        say(f"{feats.language}: {stem} held out")
+        fitted = _fit_and_score(feats, part, rules, train_mask, scores, bands, params)
+    return scores, bands, fitted
+
+
+def _fit_and_score(
+    feats: LanguageFeatures,
+    part: pl.DataFrame,
+    rules: LanguageRules,
+    train_mask: np.ndarray,
+    scores: np.ndarray,
+    bands: np.ndarray,
+    params: TrainParams,
+) -> FittedLanguage:
+    """Fit on the rows of train_mask, score the other rows through the production scorer (in place)."""
+    with threadpool_limits(limits=1):
+        fitted = fit_language(feats, np.flatnonzero(train_mask), params)
+    test = np.flatnonzero(~train_mask)
+    texts = part[test].select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "text")
+    scores[test] = predict_scores(fitted, texts, rules)["sentiment_score"].to_numpy()
+    bands[test] = fitted.neutral_band
+    return fitted
+
+
 def evaluate(
     evaldata_dir: Path,
     folds: int = 5,
@@ -109,9 +182,13 @@ def evaluate(
     max_baseline_rows: int | None = None,
     progress: Callable[[str], None] | None = None,
     languages: tuple[str, ...] = LANGUAGES,
+    cross_domain: bool = False,
 ) -> EvalReport:
-    """k-fold out-of-fold accuracy and macro-F1 per file for our model and the baseline, plus throughput.
+    """Accuracy and macro-F1 per file for our model and the baseline on the same rows, plus throughput.
 
+    By default k-fold out of fold; with cross_domain, leave one source out (`_cross_domain`). 3-class files
+    also get a row "<file>:polar": their negative/positive rows scored as a binary file, so a model trained
+    without neutral data (or a 3-class file scored by a binary-trained model) is compared on polarity too.
     max_baseline_rows: score only the first N rows of each file with the (slow) baselines; None = all.
     """
     say = progress or (lambda _msg: None)
@@ -126,20 +203,12 @@ def evaluate(
             continue
         say(f"{lang}: featurising {part.height} rows")
         feats = featurise(part, rules[lang])
-        fold = stratified_folds(part["file"] + part["label"], folds, seed)
-        scores = np.zeros(part.height)
-        bands = np.zeros(part.height)
-        fitted = None
-        for k in range(folds):
-            say(f"{lang}: fold {k + 1}/{folds}")
-            with threadpool_limits(limits=1):
-                fitted = fit_language(feats, np.flatnonzero(fold != k), params)
-            test = np.flatnonzero(fold == k)
-            texts = part[test].select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "text")
-            scored = predict_scores(fitted, texts, rules[lang])
-            scores[test] = scored["sentiment_score"].to_numpy()
-            bands[test] = fitted.neutral_band
-        assert fitted is not None
+        if cross_domain:
+            scores, bands, fitted = _cross_domain(feats, part, rules[lang], params, say)
+        else:
+            scores, bands, fitted = _out_of_fold(feats, part, rules[lang], folds, seed, params, say)
+        if fitted is None:
+            continue
         texts_all = part.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "text")
         say(f"{lang}: timing our scorer on {part.height} texts")
         model = as_model(fitted, rules[lang])
@@ -151,25 +220,42 @@ def evaluate(
         base_time, base_count = 0.0, 0
         for stem in part["file"].unique(maintain_order=True).to_list():
             mask = (part["file"] == stem).to_numpy()
+            if np.isnan(scores[mask]).any():
+                continue
             labels = part["label"].to_numpy()[mask]
-            three = bool((labels == "neutral").any())
-            acc, f1 = _metrics(labels, _predict(scores[mask], three, bands[mask]))
-            b_acc = b_f1 = None
-            n_base = 0
+            b_scores = None
             if baselines:
                 texts = part.filter(pl.Series(mask))["text"].to_list()
                 if max_baseline_rows is not None:
                     texts = texts[:max_baseline_rows]
-                n_base = len(texts)
-                say(f"{lang}: {base_name} on {n_base} rows of {stem}")
+                say(f"{lang}: {base_name} on {len(texts)} rows of {stem}")
                 start = time.perf_counter()
                 b_scores = vader_scores(texts) if lang == "en" else snownlp_scores(texts)
                 base_time += time.perf_counter() - start
-                base_count += n_base
-                b_acc, b_f1 = _metrics(labels[:n_base], _predict(b_scores, three, VADER_BAND))
-            results.append(
-                FileResult(stem, lang, int(mask.sum()), 3 if three else 2, acc, f1, base_name, n_base, b_acc, b_f1)
-            )
+                base_count += len(texts)
+            three = bool((labels == "neutral").any())
+            results.append(_result(stem, lang, labels, scores[mask], bands[mask], b_scores, three))
+            if three:
+                polar = labels != "neutral"
+                b_polar = None if b_scores is None else b_scores[polar[: len(b_scores)]]
+                results.append(_result(f"{stem}:polar", lang, labels[polar], scores[mask][polar], None, b_polar, False))
         if base_count:
             throughput[base_name] = base_count / base_time
-    return EvalReport(folds=folds, results=results, throughput=throughput)
+    return EvalReport(folds=0 if cross_domain else folds, results=results, throughput=throughput)
+
+
+def _result(
+    stem: str,
+    lang: str,
+    labels: np.ndarray,
+    scores: np.ndarray,
+    bands: np.ndarray | None,
+    b_scores: np.ndarray | None,
+    three: bool,
+) -> FileResult:
+    acc, f1 = _metrics(labels, _predict(scores, three, bands if bands is not None else 0.0))
+    b_acc = b_f1 = None
+    n_base = 0 if b_scores is None else len(b_scores)
+    if b_scores is not None:
+        b_acc, b_f1 = _metrics(labels[:n_base], _predict(b_scores, three, VADER_BAND))
+    return FileResult(stem, lang, len(labels), 3 if three else 2, acc, f1, BASELINE[lang], n_base, b_acc, b_f1)

@@ -103,7 +103,27 @@ def test_evaluate_reports_every_file_out_of_fold(tmp_path: Path) -> None:
     data = _write(tmp_path / "evaldata")
     report = evaluate(data, folds=2, baselines=False)
     by_file = {r.file: r for r in report.results}
-    assert set(by_file) == {"en_tiny_3class", "en_tiny_binary", "zh_tiny"}
+    assert set(by_file) == {"en_tiny_3class", "en_tiny_3class:polar", "en_tiny_binary", "zh_tiny"}
     assert by_file["en_tiny_3class"].classes == 3 and by_file["zh_tiny"].classes == 2
     assert all(0.0 <= r.macro_f1 <= 1.0 for r in report.results)
     assert report.throughput["ours_en"] > 0
+
+
+def test_cross_domain_never_trains_on_the_held_out_file(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import analytics.evaluation as ev
+
+    data = _write(tmp_path / "evaldata")
+    trained_on: list[set[str]] = []
+    fit = ev.fit_language
+
+    def spy(feats, rows, params):  # noqa: ANN001, ANN202
+        trained_on.append(set(feats.meta["file"].to_numpy()[rows].tolist()))
+        return fit(feats, rows, params)
+
+    monkeypatch.setattr(ev, "fit_language", spy)
+    report = evaluate(data, baselines=False, cross_domain=True)
+    by_file = {r.file: r for r in report.results}
+    # zh_tiny is the only Chinese file: nothing to train on, so it is not scored.
+    assert set(by_file) == {"en_tiny_3class", "en_tiny_3class:polar", "en_tiny_binary"}
+    assert trained_on == [{"en_tiny_binary"}, {"en_tiny_3class"}]
+    assert by_file["en_tiny_3class:polar"].classes == 2 and by_file["en_tiny_3class:polar"].rows == 16
