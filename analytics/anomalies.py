@@ -1165,6 +1165,11 @@ def explain(events: list[_Event], rows: pl.DataFrame, cfg: Rules) -> list[_Event
     def explained(e: _Event, primaries: list[_Event]) -> _Event | None:
         candidates, owner = explainers(e, primaries)
         by = _explained_by(e, candidates, rows, cfg) if candidates else None
+        if by is None and len(candidates) > 1:
+            # One primary alone: a stronger one that takes only part of the shared items (its lift caps what it
+            # accounts for) leaves the rest claimed, out of reach of the one that holds them all (a topic's
+            # spike in tickets, and the ticket family's complaints seen as negative feedback).
+            by = next((c for c in candidates if _explained_by(e, [c], rows, cfg) is c), None)
         return owner[id(by)] if by is not None else None
 
     order = sorted(events, key=lambda e: (-e.hit.score, preference(e)))

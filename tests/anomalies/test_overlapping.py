@@ -84,3 +84,24 @@ def test_a_topic_spike_during_a_channel_shift_is_its_own_alert(rules, seed):
     assert shopify and min(shopify) <= date(2026, 10, 3), events
     # one alert for the shift, one for the spike
     assert events.height == 2, events
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_topic_spike_heavier_in_one_channel_is_not_one_alert_per_metric_and_channel_slice(rules, seed):
+    # 120 extra delivery complaints on one day, 90 of them through zendesk: more than delivery's lift explains
+    # of zendesk, so zendesk may stand on its own; but zendesk and the ticket family (all of it zendesk), as
+    # complaints and as negative feedback (the same items), are one alert, not four.
+    day = date(2026, 10, 20)
+    base = make_feedback(seed=seed, scale=3.0)
+    extra = pl.concat([
+        extra_items(seed, [day], 90, channel="zendesk", channel_family="ticket", topic_l2="delivery",
+                    topic_l1="service"),
+        extra_items(seed + 10, [day], 30, channel="typeform", channel_family="survey", topic_l2="delivery",
+                    topic_l1="service"),
+    ])
+    feedback = pl.concat([base, extra.select(base.columns).cast(base.schema)])
+    _, events = an.detect_feedback(feedback, rules)
+    assert events.height <= 2, events
+    channel_alerts = events.filter(pl.col("slice_type").is_in(["channel", "channel_family"]))
+    assert channel_alerts.height <= 1, channel_alerts
+    assert events["first_detected"].to_list() == [day] * events.height
