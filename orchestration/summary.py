@@ -77,8 +77,9 @@ def render(summary: WarehouseSummary) -> str:
     lines = [f"Warehouse: {summary.warehouse}", "Rows per layer:"]
     for layer in LAYERS:
         if layer in summary.rows_per_layer and layer != "audit":
+            tables = summary.tables_per_layer[layer]
             lines.append(
-                f"  {layer:<13}{summary.rows_per_layer[layer]:>12,} rows in {summary.tables_per_layer[layer]} tables"
+                f"  {layer:<13}{summary.rows_per_layer[layer]:>12,} rows in {tables} table{'s' * (tables != 1)}"
             )
     lines.append(f"  quarantined  {summary.quarantined:>12,} rows (raw.quarantine)")
     if "audit" in summary.rows_per_layer:

@@ -23,7 +23,7 @@ def test_summary_counts_data_layers_and_keeps_the_run_log_apart(tmp_path):
                'all' as dimension, 8 as responses, 6 as satisfied from range(40)"""
         )
     text = render(summarize(path))
-    assert "raw                     3 rows in 1 tables" in text
+    assert "raw                     3 rows in 1 table\n" in text
     assert "quarantined             1 rows" in text
     assert "Run history (audit): 5 rows" in text and "  audit" not in text
     assert "NPS     +40.0  (n=300)" in text and "CSAT    75.0%  (n=240" in text
