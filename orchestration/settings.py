@@ -51,8 +51,8 @@ class Settings:
             raw_text_retention_days=int(os.environ.get("CFM_RAW_TEXT_RETENTION_DAYS", "730")),
             publish_accept_changes=os.environ.get("CFM_PUBLISH_ACCEPT_CHANGES", "").lower()
             in ("1", "true", "yes"),
-            duckdb_memory_limit=os.environ.get("CFM_DUCKDB_MEMORY_LIMIT") or "2GB",
-            dbt_keep_targets=int(os.environ.get("CFM_DBT_KEEP_TARGETS") or 30),
+            duckdb_memory_limit=os.environ.get("CFM_DUCKDB_MEMORY_LIMIT") or cls.duckdb_memory_limit,
+            dbt_keep_targets=int(os.environ.get("CFM_DBT_KEEP_TARGETS") or cls.dbt_keep_targets),
         )
 
 

@@ -164,12 +164,11 @@ def prune_invocation_targets(target: Path, keep: int, *, min_age_seconds: float 
     invocation's compiled SQL, log and artifacts). A folder younger than `min_age_seconds` stays whatever
     its rank: another run's dbt step may still be writing it."""
     folders = sorted(
-        (p for p in target.iterdir() if p.is_dir() and INVOCATION_FOLDER.fullmatch(p.name)),
-        key=lambda p: p.stat().st_mtime,
+        ((p.stat().st_mtime, p) for p in target.iterdir() if p.is_dir() and INVOCATION_FOLDER.fullmatch(p.name)),
         reverse=True,
     )
     now = time.time()
-    removed = [p for p in folders[keep:] if now - p.stat().st_mtime > min_age_seconds]
+    removed = [p for mtime, p in folders[keep:] if now - mtime > min_age_seconds]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
     return removed
