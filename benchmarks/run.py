@@ -2,7 +2,8 @@
 
 1. Generate N (+1%) records; the sandbox (a separate process: it stands in for the vendors, so its memory is
    not the pipeline's) serves the first N, the landing folder holds their export files.
-2. Full run: every asset, as `make demo` runs it. Wall time and peak memory per stage.
+2. Full run: every asset, as `make demo` runs it, after dbt has parsed the project for this profile (as in a
+   deployment, where only the first run ever parses it whole). Wall time and peak memory per stage.
 3. Side by side on the same data: dlt's REST API source on the same sandbox endpoints (records/s), and VADER /
    SnowNLP on the same texts (texts/s).
 4. The newest 1% arrives (sandbox serves everything, delta export files are dropped); incremental run.
@@ -120,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         f"({data.generate_seconds:.1f}s)"
     )
 
+    # A deployment parses its dbt project once and each run's dbt steps start from the parse the previous one
+    # left; parsing here with this warehouse's profile and a catch-up run's vars times the full run as such a
+    # run, not as the very first (which also parses the whole project: ~10 s of CPU).
+    from orchestration.assets.dbt import parse_manifest
+    from orchestration.partitions import CATCH_UP_VARS
+
+    parse_manifest(CATCH_UP_VARS)
     # The definitions are loaded once before timing, as a running Dagster code location has them loaded.
     import orchestration.definitions  # noqa: F401
     from benchmarks import pipeline

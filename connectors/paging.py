@@ -13,6 +13,8 @@ Two incremental shapes cover the APIs here:
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -144,3 +146,54 @@ def newest_first_pages(
 def page_budget(max_pages: int | None) -> int:
     """The safety-net page cap of a run (a cursor stuck on the same value cannot loop forever)."""
     return max_pages if max_pages and max_pages > 0 else 100_000
+
+
+_PAGE, _END, _ERROR = range(3)
+
+
+def prefetch(pages: Iterator[Page], depth: int) -> Iterator[Page]:
+    """`pages`, fetched on a background thread up to `depth` pages ahead of the caller.
+
+    While the caller lands a batch (Python framing, DuckDB writes) the next requests are already in flight
+    and the vendor is answering them; pulling and landing one after the other leaves each idle while the other
+    works. Pages arrive in order, and an error raised while fetching is raised here, after the pages fetched
+    before it. A caller that stops early stops the thread at its next page.
+    """
+    handoff: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=max(1, depth))
+    stopped = threading.Event()
+
+    def offer(item: tuple[int, Any]) -> bool:
+        while not stopped.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not offer((_PAGE, page)):
+                    return
+            offer((_END, None))
+        except BaseException as exc:  # noqa: BLE001 (handed to the consumer, which raises it)
+            offer((_ERROR, exc))
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="prefetch-pages", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, item = handoff.get()
+            if kind == _PAGE:
+                yield item
+            elif kind == _ERROR:
+                raise item
+            else:
+                return
+    finally:
+        stopped.set()

@@ -27,6 +27,8 @@ DBT_MAX_DATE = "2999-12-31"
 SCHEDULE_TAG = "dagster/schedule_name"
 # Set by `cfm run` / the demo: the latest partition in catch-up mode (everything new since the last run).
 CATCH_UP_TAG = "cfm/catch_up"
+# What every catch-up run passes; being constant, dbt's parse of one run stays current for the next.
+CATCH_UP_VARS: dict[str, str | bool] = {"min_date": DBT_MIN_DATE, "max_date": DBT_MAX_DATE, "window_rebuild": False}
 
 
 def partitions_start() -> str:
@@ -62,7 +64,7 @@ def window_vars(
     opens_past = first_start is not None and start_day <= _day(first_start)
     opens_future = last_end is not None and end_day >= _day(last_end)
     if catch_up or (opens_past and opens_future):
-        return {"min_date": DBT_MIN_DATE, "max_date": DBT_MAX_DATE, "window_rebuild": False}
+        return dict(CATCH_UP_VARS)
     return {
         "min_date": DBT_MIN_DATE if opens_past else start_day.isoformat(),
         "max_date": DBT_MAX_DATE if opens_future else end_day.isoformat(),

@@ -22,6 +22,7 @@ import polars as pl
 
 from connectors.appstore import AppStoreClient, attribute
 from connectors.http import Page, RetryPolicy
+from connectors.paging import prefetch
 from connectors.qualtrics import QualtricsClient
 from connectors.reddit import RedditClient
 from connectors.shopify_returns import ShopifyReturnsClient, connection_nodes
@@ -706,6 +707,9 @@ SOURCES: dict[str, ApiSource | FileSource] = {
 
 
 # ------------------------------------------------------------------------------------------ the pull loop
+# Pages requested ahead while a batch lands: about a batch of records for small pages, a few tens of MB at most.
+PREFETCH_PAGES = 32
+
 @dataclass
 class PullResult:
     source: str
@@ -764,7 +768,8 @@ def pull(
     log: Callable[[str], None] | None = None,
 ) -> PullResult:
     """Fetch one source object from its stored cursor and land it into `con`'s warehouse, a batch of pages per
-    transaction (CFM_LANDING_BATCH_RECORDS); `on_page(batch number, its last page, what it landed)` after each."""
+    transaction (CFM_LANDING_BATCH_RECORDS); `on_page(batch number, its last page, what it landed)` after each.
+    The next pages are requested on a thread while a batch lands (`prefetch`)."""
     source = SOURCES[name]
     if isinstance(source, FileSource):
         return pull_files(source, con, log=log)
@@ -800,8 +805,9 @@ def pull(
             on_page(batches, pages[-1], landed)
 
     pending = 0  # records in `batch`
+    fetched = prefetch(fetch(cursor), PREFETCH_PAGES)
     try:
-        for page in fetch(cursor):
+        for page in fetched:
             out.pages += 1
             batch.append(page)
             pending += len(page.records)
@@ -809,6 +815,7 @@ def pull(
                 land_batch()
                 pending = 0
     finally:  # a source failing mid-run keeps what it already sent
+        fetched.close()
         if batch:
             land_batch()
     return out

@@ -94,16 +94,20 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        return _CANONICAL.encode(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=False, default=str) builds on every call, built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def canonical_json(record: Any) -> str:
     """The record as `_payload` holds it; its md5 is the record's version (`_record_hash`), so the format
     must not change."""
-    return json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return _CANONICAL.encode(record)
 
 
 def records_frame(

@@ -28,11 +28,16 @@ DBT_EXECUTABLE = shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def parse_manifest() -> Path:
-    """Write target/manifest.json (`dbt parse`); needs no warehouse connection."""
+def parse_manifest(dbt_vars: Mapping[str, Any] | None = None) -> Path:
+    """Write target/manifest.json (`dbt parse`); needs no warehouse connection.
+
+    dbt re-parses the whole project when the profile or vars differ from its last parse: parsing with the
+    vars a run passes (e.g. `CATCH_UP_VARS`) and the run's environment lets that run's first dbt step start
+    from this parse."""
+    args = ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
     subprocess.run(
         [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+         "--profiles-dir", str(DBT_PROJECT_DIR), *args],
         check=True,
     )
     return dbt_project.manifest_path
