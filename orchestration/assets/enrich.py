@@ -15,9 +15,11 @@ from analytics.tagging import tag
 from orchestration.settings import get_settings
 from warehouse import connect
 
+# No primary-key index: maintaining it doubled the cost of writing a million tags. feedback_id stays unique
+# because a run deletes the ids it writes (which are unique in int_feedback__unioned) first; dbt tests it.
 TAGS_DDL = """
 create table if not exists enrich.feedback_tags (
-    feedback_id varchar primary key, text_hash varchar, feedback_text_masked varchar, language varchar,
+    feedback_id varchar, text_hash varchar, feedback_text_masked varchar, language varchar,
     sentiment_score double, sentiment_label varchar, topic_l1 varchar, topic_l2 varchar, feedback_type varchar,
     urgency varchar, keywords varchar, canonical_feedback_id varchar, is_duplicate boolean,
     duplicate_similarity double, taxonomy_version varchar, tagged_at timestamptz
