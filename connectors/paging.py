@@ -184,8 +184,7 @@ def prefetch(pages: Iterator[Page], depth: int) -> Iterator[Page]:
             if close is not None:
                 close()
 
-    worker = threading.Thread(target=produce, name="prefetch-pages", daemon=True)
-    worker.start()
+    threading.Thread(target=produce, name="prefetch-pages", daemon=True).start()
     try:
         while True:
             kind, item = handoff.get()

@@ -710,6 +710,7 @@ SOURCES: dict[str, ApiSource | FileSource] = {
 # Pages requested ahead while a batch lands: about a batch of records for small pages, a few tens of MB at most.
 PREFETCH_PAGES = 32
 
+
 @dataclass
 class PullResult:
     source: str

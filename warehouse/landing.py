@@ -90,6 +90,10 @@ class LandResult:
         return asdict(self)
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=False, default=str) builds on every call, built once.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -98,10 +102,6 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-# What json.dumps(sort_keys=True, ensure_ascii=False, default=str) builds on every call, built once.
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 
 
 def canonical_json(record: Any) -> str:
