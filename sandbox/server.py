@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,16 @@ class Stats:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
+class _HttpServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client that gave up (read timeout, stopped pull) closed the socket before the answer was written:
+        # normal for a server, logged quietly instead of a traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("client %s disconnected before the answer was written", client_address)
+            return
+        super().handle_error(request, client_address)
+
+
 class SandboxServer:
     def __init__(self, store: Store, host: str, port: int, faults: FaultConfig | None = None) -> None:
         self.store = store
@@ -46,7 +57,7 @@ class SandboxServer:
         self.stats = Stats()
         self._stats_lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"sandbox": self})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd = _HttpServer((host, port), handler)
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

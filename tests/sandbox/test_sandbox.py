@@ -164,3 +164,17 @@ def test_more_records_are_newer_than_everything_held(sandbox: SandboxServer, tab
     newest = max(r[column] for r in sandbox.store.tables[table])
     new = sandbox.store.more(table, 3)
     assert len(new) == 3 and all(r[column] > newest for r in new)
+
+
+def test_a_client_that_hung_up_is_not_a_server_error(sandbox: SandboxServer, capsys: pytest.CaptureFixture) -> None:
+    # A pull that timed out closes its socket; the answer written later fails with a broken pipe.
+    try:
+        raise BrokenPipeError(32, "Broken pipe")
+    except BrokenPipeError:
+        sandbox.httpd.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+    try:
+        raise KeyError("a bug in a route")
+    except KeyError:
+        sandbox.httpd.handle_error(None, ("127.0.0.1", 1))
+    assert "a bug in a route" in capsys.readouterr().err
