@@ -105,3 +105,16 @@ def test_a_topic_spike_heavier_in_one_channel_is_not_one_alert_per_metric_and_ch
     channel_alerts = events.filter(pl.col("slice_type").is_in(["channel", "channel_family"]))
     assert channel_alerts.height <= 1, channel_alerts
     assert events["first_detected"].to_list() == [day] * events.height
+
+
+def test_a_channel_spike_found_through_a_three_day_window_during_a_shift_is_its_own_alert(tmp_path):
+    # Generated data (seed 7): service complaints double from Oct 1; on Oct 15 appstore's negative feedback
+    # runs at 4x for one day (19 items where 4 were due), first passing its rule through a 3-day window
+    # (36 vs 13, 2.8x, short of twice the shift's lift) but a surge on its busiest day: its own alert.
+    from orchestration.cli_anomalies import NAMED_SCENARIOS, run_evaluation
+
+    result = run_evaluation(records=20_000, seed=7, anomalies=NAMED_SCENARIOS["mix2"], end_date=date(2026, 10, 31),
+                            days=None, data=tmp_path / "gen", warehouse=False, rules_path=RULES_PATH)
+    found = {(f["slice_type"], f["slice_value"]): f["first_detected"] for f in result["found"]}
+    assert found[("channel", "appstore")] == "2026-10-15", result["missed"]
+    assert result["false_positives"] == 0, result["false_positive_events"]
