@@ -6,6 +6,7 @@ compares with the last successful validation of the same table in an earlier run
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,20 @@ def previous_row_count(con: duckdb.DuckDBPyConnection, table: str, run_id: str) 
         [table, run_id],
     ).fetchall()  # fetchall: DuckDB 2 keeps a half-read result open and refuses the next query
     return int(rows[0][0]) if rows else None
+
+
+def validated_through(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dt.datetime | None:
+    """The newest `column` value checked by the last validation of `table` by that column that passed (None:
+    none did). Rows after it are checked again until they pass: a warning stays until its rows are dealt with."""
+    if not _has_audit(con):
+        return None
+    rows = con.execute(
+        """select details->>'watermark' from audit.validation_results
+           where table_name = ? and details->>'watermark_column' = ? and success
+           order by validated_at desc limit 1""",
+        [table, column],
+    ).fetchall()
+    return dt.datetime.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
 
 @dataclass(frozen=True)

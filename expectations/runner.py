@@ -85,6 +85,7 @@ class Validation:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     data_docs: str | None = None  # the Data Docs page, once `data_docs.render` ran for `stored`
+    watermark: tuple[str, dt.datetime | None] | None = None  # (column, newest value checked): new_rows_by
     stored: StoredResult | None = field(default=None, repr=False)
 
     @property
@@ -110,6 +111,9 @@ class Validation:
                 "chunks": self.chunks,
                 "seconds": round(self.seconds, 3),
                 "data_docs": self.data_docs,
+                **({"watermark_column": self.watermark[0],
+                    "watermark": self.watermark[1].isoformat() if self.watermark[1] else None}
+                   if self.watermark else {}),
             },
         )
 
@@ -187,8 +191,10 @@ def _values_from(source: Mapping[str, Any], con: duckdb.DuckDBPyConnection) -> l
     raise ValueError(f"values_from: {where} does not exist")
 
 
-def _plan_rule(rule: Rule, types: Mapping[str, str], con: duckdb.DuckDBPyConnection) -> list[Planned]:
-    """Expectations for one rule; `types` maps the table's columns to DuckDB types."""
+def _plan_rule(rule: Rule, types: Mapping[str, str], con: duckdb.DuckDBPyConnection,
+               scoped: bool = False) -> list[Planned]:
+    """Expectations for one rule; `types` maps the table's columns to DuckDB types. `scoped`: the frames
+    hold only some of the table's rows (new loads), so uniqueness is counted over the whole table in SQL."""
     p, kind, m = rule.params, rule.kind, _mostly(rule)
     plans: list[Planned] = []
 
@@ -219,7 +225,14 @@ def _plan_rule(rule: Rule, types: Mapping[str, str], con: duckdb.DuckDBPyConnect
             )
     elif kind == "unique":
         cols = list(rule.columns)
-        if len(cols) == 1:
+        if scoped:
+            alias = "__".join(cols) + "__repeated"
+            add(
+                lambda _: gxe.ExpectColumnValuesToNotBeInSet(column=alias, value_set=[True], **m),
+                helpers={alias: f"count(*) over (partition by {', '.join(_q(c) for c in cols)}) > 1"},
+                columns=cols,
+            )
+        elif len(cols) == 1:
             add(lambda _: gxe.ExpectColumnValuesToBeUnique(column=cols[0], **m), reads=cols)
         else:
             add(lambda _: gxe.ExpectCompoundColumnsToBeUnique(column_list=cols, **m), reads=cols)
@@ -456,22 +469,30 @@ def validate_table(
     accept_changes: bool = False,
     record: bool = True,
     now: dt.datetime | None = None,
+    new_rows_by: str | None = None,
 ) -> Validation:
     """Validate `suite.table`; record the result in audit.validation_results and, with `publish_dir`, in
-    the Data Docs under it. `accept_changes` lets a row count outside the band of the previous run pass."""
+    the Data Docs under it. `accept_changes` lets a row count outside the band of the previous run pass.
+
+    `new_rows_by` (an append-only table's load-time column, e.g. raw `_loaded_at`): row rules check only the
+    rows loaded after the previous validation recorded with that column (all rows the first time), so a
+    table that grows for years costs what its new loads cost; rules over several rows (uniqueness) still
+    compare them with the whole table."""
     started = time.perf_counter()
     cur = con.cursor()  # own session: the UTC time zone below must not leak into the caller's connection
     try:
         cur.execute("set TimeZone = 'UTC'")
+        scope = _new_rows_scope(cur, suite.table, new_rows_by, partition) if new_rows_by else None
         validation = _validate(
             cur,
             suite,
             run_id=run_id,
-            partition=partition,
+            partition=scope.partition if scope else partition,
             blocking=blocking,
             publish_dir=publish_dir,
             accept_changes=accept_changes,
             now=now or dt.datetime.now(dt.UTC),
+            scope=scope,
         )
     finally:
         cur.close()
@@ -481,13 +502,13 @@ def validate_table(
     return validation
 
 
-def _plan_suite(cur, suite: Suite, types: Mapping[str, str], validation: Validation):
+def _plan_suite(cur, suite: Suite, types: Mapping[str, str], validation: Validation, scoped: bool = False):
     """Every rule -> planned expectations; a rule on a missing column becomes a failing column check."""
     plans: list[Planned] = []
     unplanned: list[Failure] = []
     for rule in suite.rules:
         try:
-            rule_plans = _plan_rule(rule, types, cur)
+            rule_plans = _plan_rule(rule, types, cur, scoped)
         except (ValueError, OSError, KeyError) as error:  # e.g. values_from a seed that is not loaded
             unplanned.append(
                 Failure(
@@ -574,7 +595,37 @@ def _sample_columns(result: ExpectationValidationResult, plan: Planned, shown: l
     return [c for c in dict.fromkeys([*filter(None, checked), *plan.columns, *shown]) if c in frame.columns]
 
 
-def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, accept_changes, now) -> Validation:
+@dataclass(frozen=True)
+class RowScope:
+    """The rows a validation's row rules check: loaded in (after, through] by `column`."""
+
+    column: str
+    after: dt.datetime | None  # None: from the first row
+    through: dt.datetime | None  # None: the table is empty
+    partition: str
+
+    def predicate(self) -> str:
+        if self.through is None:
+            return "false"
+        parts = [f"{_q(self.column)} <= '{self.through.isoformat()}'::timestamptz"]
+        if self.after is not None:
+            parts.append(f"{_q(self.column)} > '{self.after.isoformat()}'::timestamptz")
+        return " and ".join(parts)
+
+
+def _new_rows_scope(cur, table: str, column: str, partition: str) -> RowScope | None:
+    """Rows loaded since the table's last validation by `column`; None (whole table) when it has no such column."""
+    if column not in table_columns(cur, table):
+        return None
+    through = cur.execute(f"select max({_q(column)}) from {_table_sql(table)}").fetchall()[0][0]
+    after = history.validated_through(cur, table, column)
+    if after is None:
+        return RowScope(column, None, through, partition)
+    return RowScope(column, after, through, f"{column} > {after.isoformat()}")
+
+
+def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, accept_changes, now,
+              scope: RowScope | None = None) -> Validation:
     types = table_columns(cur, suite.table)
     validation = Validation(
         suite=suite.source,
@@ -601,10 +652,17 @@ def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, ac
         validation.evaluated = 1
         return validation
 
-    plans, unplanned = _plan_suite(cur, suite, types, validation)
+    plans, unplanned = _plan_suite(cur, suite, types, validation, scoped=scope is not None)
     table_sql = _table_sql(suite.table)
     row_count = cur.execute(f"select count(*) from {table_sql}").fetchall()[0][0]
-    validation.row_count = row_count
+    checked = row_count
+    if scope:
+        checked = cur.execute(f"select count(*) from {table_sql} where {scope.predicate()}").fetchall()[0][0]
+    validation.row_count = checked
+    if scope:
+        validation.watermark = (scope.column, scope.through)
+        if scope.after is not None:
+            validation.notes.append(f"row rules checked the {checked} of {row_count} rows loaded after {scope.after}")
     facts = _table_facts(cur, suite, row_count, run_id, accept_changes, validation.notes)
     parameters = {f"now_plus_{m}_minutes": now + dt.timedelta(minutes=m) for m in _slacks(suite)}
     context = make_context(publish_dir)
@@ -624,17 +682,22 @@ def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, ac
             reads = list(dict.fromkeys([*shown, *(c for pl in row_plans for c in pl.reads if c in types)]))
             helpers = {alias: sql for pl in row_plans for alias, sql in pl.helpers.items()}
             select = [_q(c) for c in reads] + [f"{sql} as {_q(alias)}" for alias, sql in helpers.items()]
-            chunks = max(1, math.ceil(row_count / max(1, suite.chunk_rows))) if select else 1
+            chunks = max(1, math.ceil(checked / max(1, suite.chunk_rows))) if select else 1
             select = select or ["null as __nothing_read"]
+            if scope:
+                select.append(f"({scope.predicate()}) as __in_scope")
             # Buckets by hash of the key: a duplicated key is always in one bucket.
             bucket_of = f"hash({', '.join(_q(c) for c in (key or reads or list(helpers)))}) % {chunks}"
             per_chunk: list[list[ExpectationValidationResult]] = [[] for _ in row_plans]
             for i in range(chunks):
-                where = f" where {bucket_of} = {i}" if chunks > 1 else ""
-                # Helpers (window functions included) see the whole table; the bucket filter comes after.
+                where = " and ".join(
+                    [*(["__in_scope"] if scope else []), *([f"{bucket_of} = {i}"] if chunks > 1 else [])]
+                )
+                # Helpers (window functions included) see the whole table; the scope and bucket filters come after.
                 frame = _frame(
                     cur,
-                    f"with base as (select {', '.join(select)} from {table_sql}) select * from base{where}",
+                    f"with base as (select {', '.join(select)} from {table_sql}) "
+                    f"select * {'exclude (__in_scope) ' if scope else ''}from base{' where ' + where if where else ''}",
                 )
                 chunk = _validate_frame(batch_definition, frame, row_plans, facts, shown, parameters)
                 for bucket, result in zip(per_chunk, chunk, strict=True):
@@ -642,7 +705,7 @@ def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, ac
                 del frame
             validation.chunks = chunks
             results += [
-                (pl, _merge(rs, pl.rule.mostly, row_count)) for pl, rs in zip(row_plans, per_chunk, strict=True)
+                (pl, _merge(rs, pl.rule.mostly, checked)) for pl, rs in zip(row_plans, per_chunk, strict=True)
             ]
         if table_plans:
             frame = _frame(cur, _table_frame_sql(table_sql, table_plans))

@@ -182,6 +182,46 @@ def test_raw_suite_warns_about_rows_that_bypassed_landing(tmp_path):
     assert not validation.blocking
 
 
+
+def test_raw_validation_checks_only_rows_landed_since_the_last_clean_one(tmp_path):
+    def land(con, rows, loaded_at):
+        con.executemany(
+            """insert into raw.ticket_files__tickets (ticket_id, created_at, requester_id, satisfaction_score,
+               channel, subject, _record_hash, _payload, _loaded_at) values (?, ?, ?, ?, ?, ?, ?, '{}', ?)""",
+            [(*r, loaded_at) for r in rows],
+        )
+
+    def check(con, run_id):
+        return validate_table(con, raw_suite(TICKET_FILES), run_id=run_id, blocking=False,
+                              new_rows_by="_loaded_at")
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_tables(con, TICKET_FILES)
+        land(con, [("1", "2026-10-01T10:00:00Z", "C1", "5", "email", "ok", "h1"),
+                   ("2", "2026-10-01T11:00:00Z", "C2", "4", "email", "fine", "h2")], "2026-10-01T12:00:00Z")
+        first = check(con, "r1")
+        land(con, [("3", "2026-10-02T10:00:00Z", "C3", "9", "web", "bad score", "h3"),
+                   ("1", "2026-10-01T10:00:00Z", "C1", "5", "email", "ok", "h1")],  # lands row 1 again
+             "2026-10-02T12:00:00Z")
+        second = check(con, "r2")
+        third = check(con, "r3")
+        con.execute("delete from raw.ticket_files__tickets where _loaded_at > '2026-10-02'")  # dealt with
+        fourth = check(con, "r4")
+        partitions = [r[0] for r in con.execute(
+            "select partition from audit.validation_results order by validated_at").fetchall()]
+
+    assert first.row_count == 2 and first.success  # the first check reads the whole table
+    # The second checks the two new rows only, and a new row that repeats an old one is caught: uniqueness
+    # still compares with the whole table.
+    assert second.row_count == 2
+    failed = {f.rule: f for f in second.failures}
+    assert set(failed) == {"unique(ticket_id, _record_hash)", "between(satisfaction_score)"}
+    assert failed["unique(ticket_id, _record_hash)"].unexpected_count == 1
+    # Nothing landed since, but the warning stays until its rows are dealt with; then nothing is left to check.
+    assert third.row_count == 2 and not third.success
+    assert fourth.row_count == 0 and fourth.success
+    assert partitions == ["*"] + ["_loaded_at > 2026-10-01T12:00:00+00:00"] * 3
+
 def test_rebuilt_daily_mart_from_a_valid_fact_passes(con):
     con.execute("delete from marts.fct_feedback where channel = 'reddit'")
     rebuild_daily(con)
