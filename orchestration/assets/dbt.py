@@ -141,23 +141,13 @@ def run_window_vars(context: dg.AssetExecutionContext) -> dict[str, Any] | None:
 
 
 def stream_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` for the step's models; the parse it leaves behind becomes the next invocation's start.
+    """`dbt build` for the step's models, in this process (orchestration/assets/dbt_in_process.py)."""
+    from orchestration.assets.dbt_in_process import build
 
-    dagster-dbt gives each invocation its own target folder seeded from target/partial_parse.msgpack; keeping
-    that file current saves the next step a full parse (~10 s of CPU for this project) whenever the profile
-    or vars differ from `make manifest`'s, i.e. in every run that sets CFM_WAREHOUSE.
-    """
     dbt_environment()
     with indirect_selection():
-        invocation = dbt.cli(build_args(run_window_vars(context)), context=context)
-    yield from invocation.stream()
-    target = Path(dbt_project.project_dir, os.environ.get("DBT_TARGET_PATH", "target"))
-    parsed = Path(dbt_project.project_dir, invocation.target_path, "partial_parse.msgpack")
-    if parsed.exists():
-        staged = target / f".partial_parse.{os.getpid()}.msgpack"
-        shutil.copyfile(parsed, staged)
-        os.replace(staged, target / "partial_parse.msgpack")
-    prune_invocation_targets(target, get_settings().dbt_keep_targets)
+        yield from build(context, dbt, dbt_project, build_args(run_window_vars(context)))
+    prune_invocation_targets(Path(dbt_project.project_dir, "target"), get_settings().dbt_keep_targets)
 
 
 # dagster-dbt names an invocation's folder "<step>-<run id[:7]>-<random[:7]>".
@@ -209,11 +199,12 @@ if has_incremental_models():
 
 
 class CfmDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two costs it pays on every dbt step and this project never uses (~8 s of
-    each step on a loaded 2-core machine, five steps a run): `dbt --version` in a subprocess to tell dbt Core
-    from Fusion (dbt-core is pinned in pyproject.toml), and an in-process dbt adapter that only serves the
-    opt-in row-count and column metadata (`fetch_row_counts`, `fetch_column_metadata`), which no asset calls.
-    Both overrides are private hooks of dagster-dbt, pinned to the version in pyproject.toml."""
+    """The dbt resource: where the project is, and the folder names of its invocations. dbt runs in the step's
+    process (orchestration/assets/dbt_in_process.py); when dagster-dbt must run the CLI (a selection of over
+    200 resources), it skips two costs this project never needs: `dbt --version` in a subprocess to tell dbt
+    Core from Fusion (dbt-core is pinned in pyproject.toml), and an in-process adapter that only serves the
+    opt-in row-count and column metadata. Both overrides are private hooks of dagster-dbt, pinned to the
+    version in pyproject.toml."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
