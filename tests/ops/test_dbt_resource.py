@@ -46,3 +46,31 @@ def test_old_dbt_invocation_folders_are_pruned_and_recent_or_foreign_ones_kept(t
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "compiled", "dbt_models-2b2b2b2-0000005", "dbt_models-9a9a9a9-0000004",
     ]
+
+
+def test_dbt_parses_once_per_process_and_again_after_an_edit(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from dagster_dbt import DbtProject
+
+    from orchestration.assets.dbt_in_process import parsed_manifest
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    project_dir = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
+    (project_dir / "target").mkdir()
+    monkeypatch.setenv("CFM_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+
+    first = parsed_manifest(project, [])
+    assert parsed_manifest(project, []) is first  # the next step of the run reuses it
+    assert "model.cfm.fct_feedback" in first.nodes
+    assert (project_dir / "target" / "partial_parse.msgpack").exists()  # left for the next process
+
+    model = project_dir / "models" / "marts" / "dim_channel.sql"
+    model.write_text(model.read_text() + "\n-- edited\n")
+    os.utime(model, (model.stat().st_atime, model.stat().st_mtime + 5))
+    edited = parsed_manifest(project, [])
+    assert edited is not first and "-- edited" in edited.nodes["model.cfm.dim_channel"].raw_code
+    assert parsed_manifest(project, ["--vars", '{"lookback_days": 5}']) is not edited  # other vars, other parse
