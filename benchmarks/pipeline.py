@@ -104,6 +104,8 @@ def run(label: str, sampler: MemorySampler) -> PipelineRun:
     context = multiprocessing.get_context("spawn")  # inherits os.environ (the bench's CFM_* settings)
     with context.Pool(1) as pool:
         started, ended, success, step_list = pool.apply(_run_in_this_process)
+        pool.close()  # let the worker exit on its own: terminating it interrupts its thread pools' shutdown
+        pool.join()
     steps = {step.key: step for step in step_list}
     kinds = asset_kinds()
     stages = {name: StageResult() for name in STAGES}
