@@ -43,16 +43,18 @@ def parse_manifest(dbt_vars: Mapping[str, Any] | None = None) -> Path:
     return dbt_project.manifest_path
 
 
+def project_stamp(project_dir: Path = DBT_PROJECT_DIR) -> float:
+    """The newest modification time among the files dbt parses."""
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests", "snapshots", "analyses"):
+        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
+
+
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than any file dbt parses."""
     manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    for folder in ("models", "seeds", "macros", "tests", "snapshots", "analyses"):
-        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
-    return any(p.stat().st_mtime > built for p in sources if p.exists())
+    return not manifest.exists() or project_stamp() > manifest.stat().st_mtime
 
 
 if os.environ.get("DAGSTER_IS_DEV_CLI") or manifest_is_stale():

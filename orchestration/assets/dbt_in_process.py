@@ -25,19 +25,14 @@ from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_contex
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
-# Project folders whose files dbt parses: an edit re-parses in a long-lived process (`dagster dev`).
-PARSED_FOLDERS = ("models", "seeds", "macros", "tests", "snapshots", "analyses")
+from orchestration.assets.dbt import project_stamp
 
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+
+# Parsed manifests by vars and environment, with the project's stamp when parsed: an edit re-parses in a
+# long-lived process (`dagster dev`).
 _parsed: dict[tuple, tuple[float, Any]] = {}
 _lock = threading.Lock()
-
-
-def _project_stamp(project_dir: Path) -> float:
-    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
-    for folder in PARSED_FOLDERS:
-        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
-    return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
 
 
 def _parse_key(vars_args: list[str]) -> tuple:
@@ -51,7 +46,7 @@ def parsed_manifest(project: DbtProject, vars_args: list[str]):
     from dbt.cli.main import dbtRunner  # dbt's imports take seconds: only in processes that run dbt
 
     project_dir = Path(project.project_dir)
-    key, stamp = _parse_key(vars_args), _project_stamp(project_dir)
+    key, stamp = _parse_key(vars_args), project_stamp(project_dir)
     cached = _parsed.get(key)
     if cached and cached[0] >= stamp:
         return cached[1]
