@@ -475,9 +475,9 @@ def validate_table(
     the Data Docs under it. `accept_changes` lets a row count outside the band of the previous run pass.
 
     `new_rows_by` (an append-only table's load-time column, e.g. raw `_loaded_at`): row rules check only the
-    rows loaded after the previous validation recorded with that column (all rows the first time), so a
-    table that grows for years costs what its new loads cost; rules over several rows (uniqueness) still
-    compare them with the whole table."""
+    rows loaded after the last validation by that column that passed (all rows the first time), so a table
+    that grows for years costs what its new loads cost; rules over several rows (uniqueness) still compare
+    them with the whole table."""
     started = time.perf_counter()
     cur = con.cursor()  # own session: the UTC time zone below must not leak into the caller's connection
     try:
@@ -605,16 +605,16 @@ class RowScope:
     partition: str
 
     def predicate(self) -> str:
-        if self.through is None:
-            return "false"
-        parts = [f"{_q(self.column)} <= '{self.through.isoformat()}'::timestamptz"]
+        """Rows in the range, and rows without a load time (whatever wrote them skipped landing: always checked)."""
+        col = _q(self.column)
+        parts = [f"{col} <= '{self.through.isoformat()}'::timestamptz"] if self.through else ["false"]
         if self.after is not None:
-            parts.append(f"{_q(self.column)} > '{self.after.isoformat()}'::timestamptz")
-        return " and ".join(parts)
+            parts.append(f"{col} > '{self.after.isoformat()}'::timestamptz")
+        return f"({' and '.join(parts)}) or {col} is null"
 
 
 def _new_rows_scope(cur, table: str, column: str, partition: str) -> RowScope | None:
-    """Rows loaded since the table's last validation by `column`; None (whole table) when it has no such column."""
+    """Rows loaded since the table's last clean validation by `column`; None (whole table) without that column."""
     if column not in table_columns(cur, table):
         return None
     through = cur.execute(f"select max({_q(column)}) from {_table_sql(table)}").fetchall()[0][0]

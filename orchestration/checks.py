@@ -246,7 +246,7 @@ def landing_checks(specs: Mapping[dg.AssetKey, LandingSpec]) -> dg.AssetChecksDe
             for check_key in sorted(context.selected_asset_check_keys, key=lambda k: k.asset_key.to_user_string()):
                 spec = specs[check_key.asset_key]
                 try:
-                    # Raw tables only grow: each run checks the rows landed since the last check.
+                    # Raw tables only grow: each run checks the rows landed since the last clean check.
                     validation = validate_table(
                         con, raw_suite(spec), run_id=run_id, blocking=False, publish_dir=settings.publish_dir,
                         new_rows_by="_loaded_at",

@@ -203,22 +203,25 @@ def test_raw_validation_checks_only_rows_landed_since_the_last_clean_one(tmp_pat
         land(con, [("3", "2026-10-02T10:00:00Z", "C3", "9", "web", "bad score", "h3"),
                    ("1", "2026-10-01T10:00:00Z", "C1", "5", "email", "ok", "h1")],  # lands row 1 again
              "2026-10-02T12:00:00Z")
+        land(con, [("4", "2026-10-02T10:00:00Z", "C4", "4", "web", "no load time", "h4")], None)
         second = check(con, "r2")
         third = check(con, "r3")
-        con.execute("delete from raw.ticket_files__tickets where _loaded_at > '2026-10-02'")  # dealt with
+        con.execute("delete from raw.ticket_files__tickets where _loaded_at > '2026-10-02' or _loaded_at is null")
         fourth = check(con, "r4")
         partitions = [r[0] for r in con.execute(
             "select partition from audit.validation_results order by validated_at").fetchall()]
 
     assert first.row_count == 2 and first.success  # the first check reads the whole table
-    # The second checks the two new rows only, and a new row that repeats an old one is caught: uniqueness
-    # still compares with the whole table.
-    assert second.row_count == 2
+    # The second checks the new rows only (and a row without a load time, which skipped landing), and a new
+    # row that repeats an old one is caught: uniqueness still compares with the whole table.
+    assert second.row_count == 3
     failed = {f.rule: f for f in second.failures}
-    assert set(failed) == {"unique(ticket_id, _record_hash)", "between(satisfaction_score)"}
+    assert set(failed) == {
+        "unique(ticket_id, _record_hash)", "between(satisfaction_score)", "not_null(_loaded_at)",
+    }
     assert failed["unique(ticket_id, _record_hash)"].unexpected_count == 1
     # Nothing landed since, but the warning stays until its rows are dealt with; then nothing is left to check.
-    assert third.row_count == 2 and not third.success
+    assert third.row_count == 3 and not third.success
     assert fourth.row_count == 0 and fourth.success
     assert partitions == ["*"] + ["_loaded_at > 2026-10-01T12:00:00+00:00"] * 3
 
