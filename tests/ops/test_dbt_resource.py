@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
 from orchestration.assets.dbt import dbt_resource
 
 
@@ -74,3 +77,41 @@ def test_dbt_parses_once_per_process_and_again_after_an_edit(tmp_path, monkeypat
     edited = parsed_manifest(project, [])
     assert edited is not first and "-- edited" in edited.nodes["model.cfm.dim_channel"].raw_code
     assert parsed_manifest(project, ["--vars", '{"lookback_days": 5}']) is not edited  # other vars, other parse
+
+
+def test_a_failing_dbt_model_fails_its_step_with_dbts_error_and_releases_the_warehouse(tmp_path, monkeypatch):
+    import shutil
+
+    import duckdb
+    from dagster_dbt import DbtProject, dbt_assets
+
+    from orchestration.assets.dbt import DBT_EXECUTABLE, CfmTranslator
+    from orchestration.assets.dbt_in_process import build
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    project_dir = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("CFM_WAREHOUSE", str(warehouse))
+    subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(project_dir),
+                    "--profiles-dir", str(project_dir)], check=True)
+    model = project_dir / "models" / "marts" / "dim_channel.sql"
+    model.write_text(model.read_text().replace("channel_label,", "no_such_column,"))  # fails when run, not parsed
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+
+    @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=CfmTranslator(),
+                select="channels dim_channel")
+    def channel_models(context, dbt: DbtCliResource):
+        yield from build(context, dbt, project, ["build"])
+
+    result = dg.materialize([channel_models], resources={"dbt": dbt_resource.model_copy(update={
+        "project_dir": str(project_dir), "profiles_dir": str(project_dir)})}, raise_on_error=False)
+
+    assert not result.success
+    materialized = {e.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"seeds/channels"}  # what succeeded before the failure is still reported
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.message
+    assert "dbt build failed" in message and "no_such_column" in message  # dbt's own error, named
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # dbt let go of the warehouse
+        assert con.execute("select count(*) from seeds.channels").fetchall()[0][0] > 0
