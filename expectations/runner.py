@@ -482,12 +482,12 @@ def validate_table(
     cur = con.cursor()  # own session: the UTC time zone below must not leak into the caller's connection
     try:
         cur.execute("set TimeZone = 'UTC'")
-        scope = _new_rows_scope(cur, suite.table, new_rows_by, partition) if new_rows_by else None
+        scope = _new_rows_scope(cur, suite.table, new_rows_by) if new_rows_by else None
         validation = _validate(
             cur,
             suite,
             run_id=run_id,
-            partition=scope.partition if scope else partition,
+            partition=scope.label if scope and scope.after else partition,
             blocking=blocking,
             publish_dir=publish_dir,
             accept_changes=accept_changes,
@@ -602,7 +602,11 @@ class RowScope:
     column: str
     after: dt.datetime | None  # None: from the first row
     through: dt.datetime | None  # None: the table is empty
-    partition: str
+
+    @property
+    def label(self) -> str:
+        """The audit `partition` of a validation after the first: which rows it checked."""
+        return f"{self.column} > {self.after.isoformat() if self.after else '-infinity'}"
 
     def predicate(self) -> str:
         """Rows in the range, and rows without a load time (whatever wrote them skipped landing: always checked)."""
@@ -613,15 +617,12 @@ class RowScope:
         return f"({' and '.join(parts)}) or {col} is null"
 
 
-def _new_rows_scope(cur, table: str, column: str, partition: str) -> RowScope | None:
+def _new_rows_scope(cur, table: str, column: str) -> RowScope | None:
     """Rows loaded since the table's last clean validation by `column`; None (whole table) without that column."""
     if column not in table_columns(cur, table):
         return None
     through = cur.execute(f"select max({_q(column)}) from {_table_sql(table)}").fetchall()[0][0]
-    after = history.validated_through(cur, table, column)
-    if after is None:
-        return RowScope(column, None, through, partition)
-    return RowScope(column, after, through, f"{column} > {after.isoformat()}")
+    return RowScope(column, history.validated_through(cur, table, column), through)
 
 
 def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, accept_changes, now,
@@ -658,11 +659,10 @@ def _validate(cur, suite: Suite, *, run_id, partition, blocking, publish_dir, ac
     checked = row_count
     if scope:
         checked = cur.execute(f"select count(*) from {table_sql} where {scope.predicate()}").fetchall()[0][0]
-    validation.row_count = checked
-    if scope:
         validation.watermark = (scope.column, scope.through)
         if scope.after is not None:
             validation.notes.append(f"row rules checked the {checked} of {row_count} rows loaded after {scope.after}")
+    validation.row_count = checked
     facts = _table_facts(cur, suite, row_count, run_id, accept_changes, validation.notes)
     parameters = {f"now_plus_{m}_minutes": now + dt.timedelta(minutes=m) for m in _slacks(suite)}
     context = make_context(publish_dir)

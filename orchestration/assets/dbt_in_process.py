@@ -112,7 +112,6 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: DbtPr
         "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir),
         "--target-path", str(target), "--log-path", str(target), "--no-send-anonymous-usage-stats",
     ]
-    manifest = parsed_manifest(project, vars_args)
     results: list[dict[str, Any]] = []
     errors: list[str] = []
 
@@ -120,10 +119,11 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: DbtPr
         info = message.info
         if info.name in RESULT_EVENTS:
             results.append(msg_to_dict(message))
-        elif info.level == "error":
-            errors.append(info.msg or "")
+        elif info.level == "error" and info.msg:
+            errors.append(info.msg)
 
     with _lock:
+        manifest = parsed_manifest(project, vars_args)  # the parse is a dbt invocation too
         try:
             outcome = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(args)
         finally:
@@ -135,8 +135,7 @@ def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: DbtPr
             target_path=target, project=project,
         )
     if not outcome.success:
-        detail = "\n".join(e for e in errors if e) or str(outcome.exception or "")
+        detail = "\n".join(errors) or str(outcome.exception or "")
         raise DagsterDbtCliRuntimeError(
             description=f"dbt {command[0]} failed (log: {target / 'dbt.log'}):\n{detail}"
         )
-

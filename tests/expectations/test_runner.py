@@ -182,7 +182,6 @@ def test_raw_suite_warns_about_rows_that_bypassed_landing(tmp_path):
     assert not validation.blocking
 
 
-
 def test_raw_validation_checks_only_rows_landed_since_the_last_clean_one(tmp_path):
     def land(con, rows, loaded_at):
         con.executemany(
@@ -224,6 +223,7 @@ def test_raw_validation_checks_only_rows_landed_since_the_last_clean_one(tmp_pat
     assert third.row_count == 3 and not third.success
     assert fourth.row_count == 0 and fourth.success
     assert partitions == ["*"] + ["_loaded_at > 2026-10-01T12:00:00+00:00"] * 3
+
 
 def test_rebuilt_daily_mart_from_a_valid_fact_passes(con):
     con.execute("delete from marts.fct_feedback where channel = 'reddit'")
