@@ -326,25 +326,47 @@ def token_pass(
                 lex_c[at] |= (tables[4]["flags"][s4] & LEX) != 0
     lex_idx = cand[lex_c]
     val = val_c[lex_c]
+    # Modifier factor of each lexicon word: a one-token modifier just before it, or a two-token one.
+    j1 = lex_idx - 1
+    ok1 = (j1 >= 0) & (clause[np.maximum(j1, 0)] == clause[lex_idx])
+    f1 = np.where(ok1, uni["mod"][su[np.maximum(j1, 0)]], 0.0)
+    j2 = lex_idx - 2
+    ok2 = (j2 >= 0) & (clause[np.maximum(j2, 0)] == clause[lex_idx])
+    f2 = np.where(ok2, bi["mod"][sb[np.maximum(j2, 0)]], 0.0)
+    factor = np.where(f2 != 0, f2, np.where(f1 != 0, f1, 1.0))
+    is_lex = np.zeros(n, dtype=bool)
+    is_lex[lex_idx] = True
+    flips_lex = np.zeros(len(neg_src), dtype=bool)
+    for k in range(1, NEG_WINDOW + 1):
+        j = np.minimum(neg_src + k, n - 1)
+        flips_lex |= (neg_src + k < n) & is_lex[j] & (clause[j] == clause[neg_src])
+    if not zh:
+        # A lexicon word acting as the negator or modifier of another lexicon word has no valence of its
+        # own (VADER's rule): "no complaints" is the flipped "complaints" and not also "no" (-1.2), "super
+        # slow" an intensified "slow" and not also "super" (+2.9). Alone ("No.", "super!") they keep it.
+        # Not in Chinese, where a lexicon word starting at a modifier is the fused phrase itself (太慢, 很好).
+        acting = np.zeros(n, dtype=bool)
+        acting[neg_src[flips_lex]] = True
+        acting[j1[f1 != 0]] = True
+        acting[j2[f2 != 0]] = True
+        acting[j2[f2 != 0] + 1] = True
+        keep = ~acting[lex_idx]
+        lex_idx, val, factor = lex_idx[keep], val[keep], factor[keep]
     # Which negators and modifiers keep n-gram features of their own (OWN_FEATURES). A negator that flips
     # a lexicon word never does: "没有问题" / "not bad" are decided by the flipped valence, not by what
     # "没有" meant in the training reviews. Negators and modifiers never count for length normalisation,
-    # so "very good" is not diluted by "very".
+    # so "very good" is not diluted by "very". (Index sets are built as masks: no sort or hash needed.)
     own = OWN_FEATURES.get(rules.token_lang, ())
     mods = np.concatenate([mod_idx, second])
-    blocked_parts = [] if "modifier" in own else [mods]
-    if "negator" in own:
-        is_lex = np.zeros(n, dtype=bool)
-        is_lex[lex_idx] = True
-        flips_lex = np.zeros(len(neg_src), dtype=bool)
-        for k in range(1, NEG_WINDOW + 1):
-            j = np.minimum(neg_src + k, n - 1)
-            flips_lex |= (neg_src + k < n) & is_lex[j] & (clause[j] == clause[neg_src])
-        blocked_parts.append(neg_src[flips_lex])
-    else:
-        blocked_parts.append(neg_src)
-    blocked_idx = np.unique(np.concatenate(blocked_parts))
-    uncounted_idx = np.unique(np.concatenate([neg_src, mods]))
+    blocked = np.zeros(n, dtype=bool)
+    if "modifier" not in own:
+        blocked[mods] = True
+    blocked[neg_src[flips_lex] if "negator" in own else neg_src] = True
+    blocked_idx = np.flatnonzero(blocked)
+    uncounted = np.zeros(n, dtype=bool)
+    uncounted[neg_src] = True
+    uncounted[mods] = True
+    uncounted_idx = np.flatnonzero(uncounted)
     # Contrast weights, computed only over the rows that contain a connective.
     but_idx = cand[((fcu | fcb) & BUT) != 0]
     contrast_idx, contrast_w = _contrast(
@@ -357,15 +379,6 @@ def token_pass(
         hit = np.zeros(len(lex_idx), dtype=bool)
         hit[at_ok] = contrast_idx[at[at_ok]] == lex_idx[at_ok]
         w_lex[hit] = contrast_w[at[hit]]
-    # Modifier factor of each lexicon word: a one-token modifier just before it, or a two-token one.
-    factor = np.ones(len(lex_idx))
-    j1 = lex_idx - 1
-    ok1 = (j1 >= 0) & (clause[np.maximum(j1, 0)] == clause[lex_idx])
-    f1 = np.where(ok1, uni["mod"][su[np.maximum(j1, 0)]], 0.0)
-    j2 = lex_idx - 2
-    ok2 = (j2 >= 0) & (clause[np.maximum(j2, 0)] == clause[lex_idx])
-    f2 = np.where(ok2, bi["mod"][sb[np.maximum(j2, 0)]], 0.0)
-    factor = np.where(f2 != 0, f2, np.where(f1 != 0, f1, 1.0))
     neg_lex = negated[lex_idx]
     lexval = val * np.where(neg_lex, rules.negation_factor, 1.0) * factor * w_lex
     # Negation rules (MODEL.md): a negated lexicon word emits no unigram feature, so "not bad" is decided
@@ -374,8 +387,6 @@ def token_pass(
     lexoff_idx = lex_idx[neg_lex]
     prefix_idx = sp = None
     if rules.token_lang == "en":
-        blocked = np.zeros(n, dtype=bool)
-        blocked[blocked_idx] = True
         if tokens.pk is not None:  # training: the prefix feature of every long word
             pi = np.flatnonzero(tokens.pk != 0)
             prefix_idx = pi[~blocked[pi] & ~negated[pi]]
@@ -586,7 +597,9 @@ class SentimentModel:
         counts = np.zeros(n_texts)
         counts[rows] = np.diff(np.append(tp.row_starts, len(pos)))
         counts -= np.bincount(pos[tp.uncounted_idx], minlength=n_texts)
-        counts[np.setdiff1d(np.arange(n_texts), rows)] = -1.0  # no tokens at all (empty text): score 0
+        has_tokens = np.zeros(n_texts, dtype=bool)
+        has_tokens[rows] = True
+        counts[~has_tokens] = -1.0  # no tokens at all (empty text): score 0
         return pol, subj, counts
 
     def _score_batch(self, texts: pl.Series) -> np.ndarray:

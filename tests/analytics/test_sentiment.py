@@ -44,6 +44,23 @@ def test_negation_lowers_the_score(tag_one, pair: tuple[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # "no" and "lack" are lexicon words (-1.2, -1.3) as well as negators: flipping "complaints" or
+        # "issues" they carry no valence of their own; alone they keep it.
+        ("No complaints.", 1),
+        ("no issues", 1),
+        ("No.", -1),
+        # Modifiers that are lexicon words ("super" +2.9) intensify without adding their own valence.
+        ("super slow", -1),
+        ("Super!", 1),
+    ],
+)
+def test_negator_or_modifier_of_a_lexicon_word_has_no_valence_of_its_own(tag_one, text: str, sign: int) -> None:
+    assert tag_one(text)["sentiment_score"] * sign > 0
+
+
+@pytest.mark.parametrize(
     ("weak", "strong"),
     [
         ("the food was good", "the food was extremely good"),
