@@ -50,6 +50,35 @@ def _progress() -> Progress:
     )
 
 
+def read_text_table(path: Path, separator: str | None = None, encoding: str | None = None):
+    """Every column of a delimited text file as strings (ids and dates are written back unchanged, no type
+    guessing). UTF-8 (with or without a byte-order mark) unless `encoding` says otherwise; a file that is
+    not UTF-8 is read as GB18030 (a superset of GBK/GB2312, the usual encoding of Chinese CSVs exported on
+    Windows). Unreadable input is a usage error naming the file and the reason, not a traceback."""
+    import polars as pl
+
+    data = path.read_bytes()
+    try:
+        if encoding is not None:
+            data = data.decode(encoding).encode("utf-8")
+        else:
+            try:
+                data.decode("utf-8")  # validation only: Polars reads the bytes themselves
+            except UnicodeDecodeError:
+                data = data.decode("gb18030").encode("utf-8")
+                console.print(f"[yellow]{path.name} is not UTF-8; read as GB18030[/yellow]")
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"cannot decode {path.name}: {exc}", param_hint="--encoding") from exc
+    if separator is None:
+        header = data.split(b"\n", 1)[0]
+        tabbed = path.suffix.lower() in {".tsv", ".tab"} or (b"\t" in header and b"," not in header)
+        separator = "\t" if tabbed else ","
+    try:
+        return pl.read_csv(data, separator=separator, infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise typer.BadParameter(f"cannot read {path.name}: {exc}", param_hint="INPUT_CSV") from exc
+
+
 @app.command("tag")
 def tag_command(
     input_csv: Annotated[
@@ -59,6 +88,14 @@ def tag_command(
     output: Annotated[
         Path | None, typer.Option(help="CSV to write (default INPUT.tagged.csv beside the input).")
     ] = None,
+    separator: Annotated[
+        str | None,
+        typer.Option(help="Field separator (default: tab for .tsv/.tab files or a tab-only header, else comma)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding, e.g. gb18030 (default: UTF-8, else GB18030 for GBK-encoded Chinese files)."),
+    ] = None,
 ) -> None:
     """Tag a CSV: its columns plus language, sentiment_score, sentiment_label, topic_l1, topic_l2,
     feedback_type and urgency."""
@@ -67,8 +104,7 @@ def tag_command(
     from analytics.config import TaggingConfig
     from analytics.tagging import tag
 
-    # Every input column is read as text and written back unchanged (no type guessing on ids or dates).
-    df = pl.read_csv(input_csv, infer_schema=False)
+    df = read_text_table(input_csv, separator, encoding)
     if text_column not in df.columns:
         raise typer.BadParameter(
             f"no column {text_column!r} in {input_csv.name} (columns: {', '.join(df.columns)})",

@@ -61,3 +61,28 @@ def test_cli_tag_rejects_a_missing_text_column(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["tag", str(src), "--text-column", "text"])
     assert result.exit_code != 0
     assert "body" in result.output
+
+
+def test_cli_tag_reads_gbk_and_tab_separated_files(tmp_path: Path) -> None:
+    gbk = tmp_path / "reviews.csv"
+    gbk.write_bytes("text,label\n质量很好，物流也快,1\n太差了，不推荐,0\n".encode("gbk"))
+    tsv = tmp_path / "reviews.tsv"
+    tsv.write_text("text\tlabel\nlove it, works great\t1\n", encoding="utf-8")
+    for src, rows in ((gbk, 2), (tsv, 1)):
+        out = tmp_path / f"{src.suffix[1:]}.out.csv"
+        result = CliRunner().invoke(app, ["tag", str(src), "--output", str(out)])
+        assert result.exit_code == 0, result.output
+        tagged = pl.read_csv(out, infer_schema=False)
+        assert tagged.columns == ["text", "label", *CSV_TAG_COLUMNS]
+        assert tagged.height == rows
+    assert "GB18030" in CliRunner().invoke(app, ["tag", str(gbk), "--output", str(tmp_path / "o.csv")]).output
+    assert pl.read_csv(tmp_path / "csv.out.csv")["text"][0] == "质量很好，物流也快"
+
+
+def test_cli_tag_names_the_file_it_cannot_read(tmp_path: Path) -> None:
+    src = tmp_path / "ragged.csv"
+    src.write_text("text,label\nlove it,1,extra\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["tag", str(src)])
+    assert result.exit_code == 2
+    assert "ragged.csv" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
