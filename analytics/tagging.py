@@ -15,6 +15,7 @@ taxonomy_version (hash of the seeds and model that produced the row).
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -91,13 +92,14 @@ def _cached_lexicon(config: TaggingConfig) -> pl.Series:
     return cache["t"]
 
 
-PARALLEL_MIN_TEXTS = 4_000  # from this many texts sentiment runs beside the other taggers
+PARALLEL_MIN_TEXTS = 4_000  # from this many texts the two halves of the frame are tagged side by side
+TAG_THREADS = max(1, min(4, os.cpu_count() or 1))
 _EXECUTOR: list[ThreadPoolExecutor] = []
 
 
 def _executor() -> ThreadPoolExecutor:
     if not _EXECUTOR:
-        _EXECUTOR.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="tag-sentiment"))
+        _EXECUTOR.append(ThreadPoolExecutor(max_workers=TAG_THREADS, thread_name_prefix="tag"))
     return _EXECUTOR[0]
 
 
@@ -135,20 +137,25 @@ def _sentiment(cfg: TaggingConfig, text: pl.Series, lang: np.ndarray) -> tuple[n
 def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None = None) -> pl.DataFrame:
     """Return `df` with the tag columns appended (existing tag columns are replaced)."""
     cfg = config or TaggingConfig.load()
+    # Every tag of a row depends on that row alone, and the work is Polars and numpy, which release the
+    # GIL: halves of a large frame are tagged on their own threads, so both cores work through every
+    # step instead of only through the steps that happen to be multi-threaded. (Sequential when TIMINGS
+    # is set, so each component's CPU time can be read apart.)
+    if df.height >= PARALLEL_MIN_TEXTS and TAG_THREADS > 1 and TIMINGS is None:
+        size = -(-df.height // TAG_THREADS)
+        parts = _executor().map(lambda start: _tag(df.slice(start, size), text_col, cfg), range(0, df.height, size))
+        return pl.concat(list(parts))
+    return _tag(df, text_col, cfg)
+
+
+def _tag(df: pl.DataFrame, text_col: str, cfg: TaggingConfig) -> pl.DataFrame:
     lap = _Laps()
     n = df.height
     text = df.get_column(text_col).cast(pl.String).rename("text")
     lang = language_code_array(text)
     lap("language")
-    # Sentiment (numpy and Polars, both release the GIL) runs on its own thread while this one masks,
-    # matches and extracts keywords: the stage's wall time is about the larger of the two, not the sum.
-    # With TIMINGS set everything runs in sequence so each component's CPU time can be read apart.
-    background = n >= PARALLEL_MIN_TEXTS and TIMINGS is None
-    if background:
-        sentiment = _executor().submit(_sentiment, cfg, text, lang)
-    else:
-        score, label_code = _sentiment(cfg, text, lang)
-        lap("sentiment")
+    score, label_code = _sentiment(cfg, text, lang)
+    lap("sentiment")
 
     # Keywords and topics are read from PII-masked text so no keyword can leak an email or a number.
     masked = mask_pii(text)
@@ -178,8 +185,6 @@ def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None =
     kw_rows, kw_words = keyword_rows(kw_texts, topic_hits, _cached_lexicon(cfg), _cached_zh_vocab(cfg))
     keywords = list_column("keywords", kw_rows, kw_words, n)
     lap("keywords")
-    if background:
-        score, label_code = sentiment.result()
 
     out = pl.DataFrame(
         {

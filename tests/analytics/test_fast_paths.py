@@ -85,3 +85,16 @@ def test_match_texts_equals_match_text() -> None:
     s = pl.Series("t", ["Hello,  world!!  Is   it ok?", "一个，两个。", None, "", "a-b_c"] * 2)
     expected = pl.DataFrame({"t": s}).select(x=match_text(pl.col("t")))["x"]
     assert match_texts(s).to_list() == expected.to_list()
+
+
+def test_large_frames_tagged_in_halves_equal_one_pass(monkeypatch) -> None:
+    from analytics import tagging
+
+    texts = [t for t in TEXTS if t] + ["我的手机 138-1234-5678，退款还没到", "App crashes at login, please fix!!"]
+    frame = pl.DataFrame({"id": range(4_200), "text": (texts * 300)[:4_200]})
+    assert frame.height >= tagging.PARALLEL_MIN_TEXTS
+    monkeypatch.setattr(tagging, "TAG_THREADS", 3)
+    in_parts = tagging.tag(frame)
+    monkeypatch.setattr(tagging, "TIMINGS", {})  # the sequential path, as when timing components
+    assert in_parts.equals(tagging.tag(frame))
+    assert in_parts["id"].to_list() == list(range(4_200))
