@@ -92,7 +92,7 @@ def _cached_lexicon(config: TaggingConfig) -> pl.Series:
     return cache["t"]
 
 
-PARALLEL_MIN_TEXTS = 4_000  # from this many texts the two halves of the frame are tagged side by side
+PARALLEL_MIN_TEXTS = 4_000  # from this many texts the frame is tagged in TAG_THREADS parts side by side
 TAG_THREADS = max(1, min(4, os.cpu_count() or 1))
 _EXECUTOR: list[ThreadPoolExecutor] = []
 
@@ -138,7 +138,7 @@ def tag(df: pl.DataFrame, text_col: str = "text", config: TaggingConfig | None =
     """Return `df` with the tag columns appended (existing tag columns are replaced)."""
     cfg = config or TaggingConfig.load()
     # Every tag of a row depends on that row alone, and the work is Polars and numpy, which release the
-    # GIL: halves of a large frame are tagged on their own threads, so both cores work through every
+    # GIL: parts of a large frame are tagged on their own threads, so every core works through every
     # step instead of only through the steps that happen to be multi-threaded. (Sequential when TIMINGS
     # is set, so each component's CPU time can be read apart.)
     if df.height >= PARALLEL_MIN_TEXTS and TAG_THREADS > 1 and TIMINGS is None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import polars as pl
 
 app = typer.Typer(add_completion=False)
 console = Console()
@@ -50,7 +53,7 @@ def _progress() -> Progress:
     )
 
 
-def read_text_table(path: Path, separator: str | None = None, encoding: str | None = None):
+def read_text_table(path: Path, separator: str | None = None, encoding: str | None = None) -> pl.DataFrame:
     """Every column of a delimited text file as strings (ids and dates are written back unchanged, no type
     guessing). UTF-8 (with or without a byte-order mark) unless `encoding` says otherwise; a file that is
     not UTF-8 is read as GB18030 (a superset of GBK/GB2312, the usual encoding of Chinese CSVs exported on
