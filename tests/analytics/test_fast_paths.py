@@ -87,7 +87,7 @@ def test_match_texts_equals_match_text() -> None:
     assert match_texts(s).to_list() == expected.to_list()
 
 
-def test_large_frames_tagged_in_halves_equal_one_pass(monkeypatch) -> None:
+def test_large_frames_tagged_in_parts_equal_one_pass(monkeypatch) -> None:
     from analytics import tagging
 
     texts = [t for t in TEXTS if t] + ["我的手机 138-1234-5678，退款还没到", "App crashes at login, please fix!!"]
