@@ -3,6 +3,7 @@
 
 import importlib.metadata
 import json
+import logging
 import os
 import re
 import shutil
@@ -97,6 +98,45 @@ def spans_partitioning(manifest: Mapping[str, Any], unique_id: str) -> bool:
     return kinds == {True, False}
 
 
+def dbt_only_tests(manifest: Mapping[str, Any]) -> frozenset[str]:
+    """Names of the dbt tests kept out of Dagster checks by CfmTranslator.get_asset_check_spec."""
+    return frozenset(
+        manifest["nodes"][uid]["name"]
+        for uid in manifest["parent_map"]
+        if uid.startswith("test.") and uid in manifest["nodes"] and spans_partitioning(manifest, uid)
+    )
+
+
+class ExpectedDbtOnlyTestResults(logging.Filter):
+    """dagster-dbt warns ("likely executed due to dbt indirect selection") for every dbt test result it has
+    no Dagster check for, and records it as an observation. For the tests kept out of checks on purpose
+    (see get_asset_check_spec) that is expected, so the observation stays and the warning is dropped; any
+    other unexpected test result still warns."""
+
+    _MESSAGE = re.compile(r"Logging an `AssetObservation` instead of an `AssetCheckResult` for dbt test `([^`]+)`")
+
+    def __init__(self, names: frozenset[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = self._MESSAGE.match(str(record.msg))
+        return not (found and found.group(1) in self.names)
+
+
+@contextmanager
+def quiet_dbt_only_test_results():
+    """ExpectedDbtOnlyTestResults on dagster-dbt's logger (Dagster's builtin one) for the block only."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    quiet = ExpectedDbtOnlyTestResults(dbt_only_tests(manifest))
+    logger = logging.getLogger("dagster.builtin")
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def dbt_environment() -> None:
     """dbt runs in dbt_project/; give it the absolute warehouse path the Python side resolved."""
     os.environ["CFM_WAREHOUSE"] = str(get_settings().warehouse)
@@ -147,7 +187,7 @@ def stream_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     from orchestration.assets.dbt_in_process import build
 
     dbt_environment()
-    with indirect_selection():
+    with indirect_selection(), quiet_dbt_only_test_results():
         yield from build(context, dbt, dbt_project, build_args(run_window_vars(context)))
     prune_invocation_targets(Path(dbt_project.project_dir, "target"), get_settings().dbt_keep_targets)
 

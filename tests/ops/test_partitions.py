@@ -125,6 +125,28 @@ def test_a_dbt_test_spanning_partitioned_and_unpartitioned_models_stays_out_of_d
     assert "unique_fct_feedback_feedback_id" in checks
 
 
+def test_only_the_expected_dbt_only_test_results_lose_their_warning():
+    import logging
+
+    from orchestration.assets.dbt import ExpectedDbtOnlyTestResults, quiet_dbt_only_test_results
+
+    quiet = ExpectedDbtOnlyTestResults(frozenset({"relationships_fct_x"}))
+
+    def record(test: str) -> logging.LogRecord:
+        message = (f"Logging an `AssetObservation` instead of an `AssetCheckResult` for dbt test `{test}`.\n\n"
+                   "This test was not included in Dagster's asset check selection.")
+        return logging.LogRecord("dagster.builtin", logging.WARNING, __file__, 1, message, None, None)
+
+    assert not quiet.filter(record("relationships_fct_x"))
+    assert quiet.filter(record("not_null_fct_y"))  # an unexpected one still warns
+    assert quiet.filter(logging.LogRecord("dagster.builtin", logging.WARNING, __file__, 1, "other", None, None))
+    logger = logging.getLogger("dagster.builtin")
+    with quiet_dbt_only_test_results():
+        (installed,) = [f for f in logger.filters if isinstance(f, ExpectedDbtOnlyTestResults)]
+        assert "relationships_fct_feedback_customer_id__customer_id__ref_dim_customer_" in installed.names
+    assert not [f for f in logger.filters if isinstance(f, ExpectedDbtOnlyTestResults)]
+
+
 def test_indirect_selection_is_set_for_the_invocation_only(monkeypatch):
     import os
 
