@@ -125,9 +125,8 @@ class ExpectedDbtOnlyTestResults(logging.Filter):
 
 
 @contextmanager
-def quiet_dbt_only_test_results():
+def quiet_dbt_only_test_results(manifest: Mapping[str, Any]):
     """ExpectedDbtOnlyTestResults on dagster-dbt's logger (Dagster's builtin one) for the block only."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
     quiet = ExpectedDbtOnlyTestResults(dbt_only_tests(manifest))
     logger = logging.getLogger("dagster.builtin")
     logger.addFilter(quiet)
@@ -187,7 +186,7 @@ def stream_build(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     from orchestration.assets.dbt_in_process import build
 
     dbt_environment()
-    with indirect_selection(), quiet_dbt_only_test_results():
+    with indirect_selection():
         yield from build(context, dbt, dbt_project, build_args(run_window_vars(context)))
     prune_invocation_targets(Path(dbt_project.project_dir, "target"), get_settings().dbt_keep_targets)
 

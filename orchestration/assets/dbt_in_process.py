@@ -25,7 +25,7 @@ from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_contex
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration.assets.dbt import project_stamp
+from orchestration.assets.dbt import project_stamp, quiet_dbt_only_test_results
 
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 
@@ -90,13 +90,20 @@ def _release_warehouse() -> None:
 def build(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: DbtProject,
           command: list[str]) -> Iterator[Any]:
     """`command` (`build` and its vars) for the step's selection; yields what dagster-dbt's stream would, and
-    raises like it when dbt failed."""
-    from dbt.cli.main import dbtRunner
-    from dbt_common.events.functions import msg_to_dict
-
+    raises like it when dbt failed. dagster-dbt's warning for the results of dbt-only tests is dropped
+    (orchestration.assets.dbt.ExpectedDbtOnlyTestResults)."""
     params = get_updated_cli_invocation_params_for_context(
         context=context, manifest={}, dagster_dbt_translator=None
     )
+    with quiet_dbt_only_test_results(params.manifest):
+        yield from _build(context, dbt, project, command, params)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, project: DbtProject, command: list[str],
+           params: Any) -> Iterator[Any]:
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import msg_to_dict
+
     if params.dbt_project is not None and Path(params.dbt_project.project_dir) != Path(project.project_dir):
         # dagster-dbt wrote a selector into a copy of the project (a selection of over 200 resources): run it as
         # dagster-dbt does.

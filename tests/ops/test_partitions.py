@@ -126,9 +126,10 @@ def test_a_dbt_test_spanning_partitioned_and_unpartitioned_models_stays_out_of_d
 
 
 def test_only_the_expected_dbt_only_test_results_lose_their_warning():
+    import json
     import logging
 
-    from orchestration.assets.dbt import ExpectedDbtOnlyTestResults, quiet_dbt_only_test_results
+    from orchestration.assets.dbt import ExpectedDbtOnlyTestResults, dbt_project, quiet_dbt_only_test_results
 
     quiet = ExpectedDbtOnlyTestResults(frozenset({"relationships_fct_x"}))
 
@@ -141,7 +142,7 @@ def test_only_the_expected_dbt_only_test_results_lose_their_warning():
     assert quiet.filter(record("not_null_fct_y"))  # an unexpected one still warns
     assert quiet.filter(logging.LogRecord("dagster.builtin", logging.WARNING, __file__, 1, "other", None, None))
     logger = logging.getLogger("dagster.builtin")
-    with quiet_dbt_only_test_results():
+    with quiet_dbt_only_test_results(json.loads(dbt_project.manifest_path.read_text())):
         (installed,) = [f for f in logger.filters if isinstance(f, ExpectedDbtOnlyTestResults)]
         assert "relationships_fct_feedback_customer_id__customer_id__ref_dim_customer_" in installed.names
     assert not [f for f in logger.filters if isinstance(f, ExpectedDbtOnlyTestResults)]
